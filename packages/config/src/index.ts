@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * Each service parses its environment once, at start-up, into a frozen typed object. Every problem is reported
+ * in one error so an operator fixes them all in one go instead of one restart per typo.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Environment = Record<string, string | undefined>;
+
+export function parseEnvironment<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: Environment = process.env,
+): Readonly<z.infer<z.ZodObject<Shape>>> {
+  // Empty strings count as unset: compose files and shells often export VAR= for "no value".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = z.object(shape).safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  return Object.freeze(result.data);
+}
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const databaseUrl = z
+  .string()
+  .url()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
+  .optional();
+
+export const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+export const nodeEnv = z.enum(['development', 'production', 'test']).default('development');
+
+/** The settings every subgraph shares; `silo` picks which `<SILO>_DATABASE_URL` and default port apply. */
+export function subgraphConfigShape(silo: 'hospital' | 'ems' | 'center', defaultPort: number) {
+  const prefix = silo.toUpperCase();
+  return {
+    NODE_ENV: nodeEnv,
+    LOG_LEVEL: logLevel,
+    HOST: z.string().default('0.0.0.0'),
+    [`${prefix}_PORT`]: port(defaultPort),
+    [`${prefix}_DATABASE_URL`]: databaseUrl,
+    /** Folder for the embedded PGlite databases, or `memory` to keep them in memory. */
+    MEDPORT_DATA_DIR: z.string().default('.data'),
+    /** Seed the demo network into an empty database. Defaults to on for the embedded database only. */
+    SEED_DEMO_DATA: z.enum(['true', 'false', '1', '0']).optional(),
+  } as const;
+}
+
+export interface SubgraphConfig {
+  silo: 'hospital' | 'ems' | 'center';
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: z.infer<typeof logLevel>;
+  host: string;
+  port: number;
+  /** A PostgreSQL URL, or undefined for the embedded database. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  seedDemoData: boolean;
+}
+
+export function loadSubgraphConfig(
+  silo: SubgraphConfig['silo'],
+  defaultPort: number,
+  env: Environment = process.env,
+): Readonly<SubgraphConfig> {
+  const prefix = silo.toUpperCase();
+  const parsed = parseEnvironment(subgraphConfigShape(silo, defaultPort), env) as Record<string, unknown>;
+  const databaseUrlValue = parsed[`${prefix}_DATABASE_URL`] as string | undefined;
+  const seed = parsed.SEED_DEMO_DATA as string | undefined;
+  return Object.freeze({
+    silo,
+    nodeEnv: parsed.NODE_ENV as SubgraphConfig['nodeEnv'],
+    logLevel: parsed.LOG_LEVEL as SubgraphConfig['logLevel'],
+    host: parsed.HOST as string,
+    port: parsed[`${prefix}_PORT`] as number,
+    databaseUrl: databaseUrlValue,
+    dataDir: parsed.MEDPORT_DATA_DIR as string,
+    seedDemoData: seed === undefined ? databaseUrlValue === undefined : seed === 'true' || seed === '1',
+  });
+}

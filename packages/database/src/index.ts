@@ -1,0 +1,4 @@
+export * from './connection.js';
+export * from './migrations.js';
+export * from './transaction.js';
+export { PGlitePool } from './pglite-pool.js';

@@ -1,0 +1,4 @@
+export * from './enums.js';
+export * from './trip-lifecycle.js';
+export * from './ids.js';
+export * as demo from './demo-data.js';

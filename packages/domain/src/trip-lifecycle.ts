@@ -1,0 +1,51 @@
+import type { TransportStatus } from './enums.js';
+
+/**
+ * The one state machine of a trip. Every silo that applies a status change asks it first, so a hospital, the
+ * ems copy of a trip and the center's facts can never disagree on what is allowed.
+ */
+const FORWARD_PATH: readonly TransportStatus[] = [
+  'REQUESTED',
+  'ACCEPTED',
+  'ASSIGNED',
+  'EN_ROUTE',
+  'AT_PICKUP',
+  'TRANSPORTING',
+  'AT_DESTINATION',
+  'COMPLETED',
+];
+
+const TERMINAL: ReadonlySet<TransportStatus> = new Set(['COMPLETED', 'CANCELLED', 'EXPIRED']);
+
+/** A patient on board is never "cancelled": from TRANSPORTING on, the trip has to be completed. */
+const CANCELLABLE: ReadonlySet<TransportStatus> = new Set(['REQUESTED', 'ACCEPTED', 'ASSIGNED', 'EN_ROUTE', 'AT_PICKUP']);
+
+export function isTerminal(status: TransportStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+export function isCancellable(status: TransportStatus): boolean {
+  return CANCELLABLE.has(status);
+}
+
+export function allowedTransitions(from: TransportStatus): TransportStatus[] {
+  if (isTerminal(from)) return [];
+  const next = FORWARD_PATH[FORWARD_PATH.indexOf(from) + 1];
+  const targets: TransportStatus[] = next ? [next] : [];
+  if (isCancellable(from)) targets.push('CANCELLED');
+  if (from === 'REQUESTED') targets.push('EXPIRED');
+  return targets;
+}
+
+export function canTransition(from: TransportStatus, to: TransportStatus): boolean {
+  return allowedTransitions(from).includes(to);
+}
+
+/**
+ * Position of a status on the way to an end, used to ignore events that arrive late: an event whose status is
+ * not ahead of the current one never moves a trip backwards. Terminal states rank last.
+ */
+export function lifecycleRank(status: TransportStatus): number {
+  if (status === 'CANCELLED' || status === 'EXPIRED') return FORWARD_PATH.length;
+  return FORWARD_PATH.indexOf(status);
+}

@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './pagination.js';
+export * from './loaders.js';
+export * from './scalars.js';
+export * from './sdl.js';
+export * from './validation.js';

@@ -1,0 +1,6 @@
+export * from './context.js';
+export * from './errors.js';
+export * from './http.js';
+export * from './logger.js';
+export * from './subgraph.js';
+export * from './cli.js';

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { SubgraphConfig } from '@medport/config';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '@medport/database';
+import { DateTime, FEDERATION_LINK, SHARED_TYPE_DEFS } from '@medport/graphql';
+import type { DocumentNode } from 'graphql';
+import { parse } from 'graphql';
+import type { Kysely, LogEvent, Migration } from 'kysely';
+import { requestIdOf, type RequestContext } from './context.js';
+import { formatErrorFor } from './errors.js';
+import { createGraphQLHttpServer, listen, type Listening } from './http.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** What a subgraph's resolvers receive: the request's identity, its silo's database and per-request loaders. */
+export interface SubgraphContext<DB, Loaders> extends RequestContext {
+  db: Kysely<DB>;
+  loaders: Loaders;
+}
+
+export interface SubgraphModule {
+  typeDefs: DocumentNode;
+  // Resolver maps are checked where they are written (each module types its parents, args and context).
+  resolvers: object;
+}
+
+/** Everything that makes one silo's service; the three subgraphs differ only in this. */
+export interface SubgraphDefinition<DB, Loaders> {
+  silo: SubgraphConfig['silo'];
+  /** SDL shared by the modules of this subgraph (enums it uses). */
+  sharedTypeDefs: string;
+  modules: SubgraphModule[];
+  migrations: Record<string, Migration>;
+  /** Seeds the demo network into an empty database; returns false when data was already there. */
+  seedDemoData: (db: Kysely<DB>) => Promise<boolean>;
+  createLoaders: (db: Kysely<DB>) => Loaders;
+}
+
+/** The subgraph's full SDL, as composition and the running service see it. */
+export function subgraphTypeDefs(definition: Pick<SubgraphDefinition<unknown, unknown>, 'sharedTypeDefs' | 'modules'>): DocumentNode[] {
+  return [parse(`${FEDERATION_LINK}\n${SHARED_TYPE_DEFS}\n${definition.sharedTypeDefs}`), ...definition.modules.map((m) => m.typeDefs)];
+}
+
+export function buildSchemaOf(definition: Pick<SubgraphDefinition<unknown, unknown>, 'sharedTypeDefs' | 'modules'>) {
+  const [shared, ...modules] = subgraphTypeDefs(definition);
+  return buildSubgraphSchema([
+    { typeDefs: shared!, resolvers: { DateTime } as GraphQLResolverMap<unknown> },
+    ...modules.map((typeDefs, index) => ({
+      typeDefs,
+      resolvers: definition.modules[index]!.resolvers as GraphQLResolverMap<unknown>,
+    })),
+  ]);
+}
+
+export interface RunningSubgraph<DB> extends Listening {
+  database: DatabaseHandle<DB>;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Observes every SQL statement (tests count statements per request with it). */
+  onQuery?: (event: LogEvent) => void;
+}
+
+/** Prepares a silo's database: runs migrations and, when configured, seeds the demo network. */
+export async function prepareDatabase<DB>(definition: SubgraphDefinition<DB, unknown>, database: DatabaseHandle<DB>, seed: boolean, logger: Logger) {
+  const applied = await migrateToLatest(database.db, definition.migrations);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  if (seed && (await definition.seedDemoData(database.db))) logger.info('demo data seeded');
+}
+
+export async function startSubgraph<DB, Loaders>(
+  definition: SubgraphDefinition<DB, Loaders>,
+  config: SubgraphConfig,
+  options: StartOptions = {},
+): Promise<RunningSubgraph<DB>> {
+  const logger = createLogger(`medport-${definition.silo}`, config.logLevel);
+  const database = openDatabase<DB>({
+    name: definition.silo,
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  });
+  try {
+    await prepareDatabase(definition, database, config.seedDemoData, logger);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const apollo = new ApolloServer<SubgraphContext<DB, Loaders>>({
+    schema: buildSchemaOf(definition),
+    includeStacktraceInErrorResponses: false,
+    formatError: formatErrorFor(logger),
+    // Inline traces only serve Apollo's hosted usage reporting, which MedPort does not use.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  const server = createGraphQLHttpServer({
+    apollo,
+    logger,
+    maxBodyBytes: 1_000_000,
+    ready: () => database.ping(),
+    context: async (request) => ({
+      requestId: requestIdOf(request),
+      viewer: null,
+      logger,
+      db: database.db,
+      loaders: definition.createLoaders(database.db),
+    }),
+  });
+  const listening = await listen(server, config.host, config.port);
+  logger.info({ url: listening.url, database: database.kind }, `${definition.silo} subgraph ready`);
+
+  return {
+    ...listening,
+    database,
+    logger,
+    async stop() {
+      await listening.close();
+      await apollo.stop();
+      await database.close();
+    },
+  };
+}
+
+/** A domain module: its SDL file next to its resolvers. */
+export function schemaModule(sdlFile: URL, resolvers: object): SubgraphModule {
+  return { typeDefs: parse(readFileSync(sdlFile, 'utf8')), resolvers };
+}

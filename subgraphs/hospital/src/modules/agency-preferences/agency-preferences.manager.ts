@@ -1,0 +1,50 @@
+import { inTransaction } from '@medport/database';
+import { newId } from '@medport/domain';
+import { badInput, isId, notFound, optionalText, requireDistinct } from '@medport/graphql';
+import type { HospitalContext } from '../../context.js';
+import { replacePreferences } from './agency-preferences.repository.js';
+import type { AgencyPreferenceRow } from './agency-preferences.table.js';
+
+export interface AgencyPreferenceInput {
+  agencyId: string;
+  isActive?: boolean | null;
+  notes?: string | null;
+}
+
+export const MAX_PREFERRED_AGENCIES = 50;
+
+export async function getPreferences(context: HospitalContext, hospitalId: string): Promise<AgencyPreferenceRow[]> {
+  if (!isId(hospitalId)) throw notFound('Hospital', hospitalId);
+  return context.loaders.preferencesByHospital.load(hospitalId);
+}
+
+/** Replaces a hospital's preference list in one transaction; the list order is the preference order. */
+export async function setPreferences(
+  context: HospitalContext,
+  hospitalId: string,
+  preferences: AgencyPreferenceInput[],
+): Promise<AgencyPreferenceRow[]> {
+  if (!isId(hospitalId)) throw notFound('Hospital', hospitalId);
+  if (preferences.length > MAX_PREFERRED_AGENCIES) {
+    throw badInput(`A hospital can prefer at most ${MAX_PREFERRED_AGENCIES} agencies.`, 'preferences');
+  }
+  for (const preference of preferences) {
+    if (!isId(preference.agencyId)) throw notFound('Agency', preference.agencyId);
+  }
+  requireDistinct(
+    preferences.map((preference) => preference.agencyId),
+    'preferences.agencyId',
+  );
+  const now = new Date();
+  const rows = preferences.map((preference, index) => ({
+    id: newId(),
+    hospital_id: hospitalId,
+    agency_id: preference.agencyId,
+    preference_order: index + 1,
+    is_active: preference.isActive ?? true,
+    notes: optionalText(preference.notes, 'notes', 500),
+    created_at: now,
+    updated_at: now,
+  }));
+  return inTransaction(context.db, (trx) => replacePreferences(trx, hospitalId, rows));
+}

@@ -1,0 +1,16 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** A hospital's ordered list of the agencies it offers trips to first. */
+export interface AgencyPreferencesTable {
+  id: string;
+  hospital_id: string;
+  agency_id: string;
+  preference_order: number;
+  is_active: Generated<boolean>;
+  notes: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type AgencyPreferenceRow = Selectable<AgencyPreferencesTable>;
+export type NewAgencyPreferenceRow = Insertable<AgencyPreferencesTable>;

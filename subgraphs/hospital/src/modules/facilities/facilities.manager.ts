@@ -1,0 +1,80 @@
+import { newId, type FacilityType, type SpecialRequirement } from '@medport/domain';
+import { isId, notFound, optionalText, requireDistinct, requireGeoPoint, requireText } from '@medport/graphql';
+import type { HospitalContext } from '../../context.js';
+import { insertFacility, updateFacility } from './facilities.repository.js';
+import type { FacilityRow, FacilityUpdate } from './facilities.table.js';
+
+export interface AddressInput {
+  line: string;
+  city: string;
+  state: string;
+  postalCode: string;
+}
+
+export interface CreateFacilityInput {
+  hospitalId: string;
+  name: string;
+  type: FacilityType;
+  address: AddressInput;
+  coordinates: { latitude: number; longitude: number };
+  phone?: string | null;
+  email?: string | null;
+  operatingHours?: string | null;
+  capabilities?: SpecialRequirement[] | null;
+}
+
+export type UpdateFacilityInput = Partial<Omit<CreateFacilityInput, 'hospitalId'>> & { isActive?: boolean | null };
+
+function addressColumns(address: AddressInput) {
+  return {
+    address_line: requireText(address.line, 'address.line'),
+    city: requireText(address.city, 'address.city', 100),
+    state: requireText(address.state, 'address.state', 50),
+    postal_code: requireText(address.postalCode, 'address.postalCode', 20),
+  };
+}
+
+export async function getFacility(context: HospitalContext, id: string): Promise<FacilityRow> {
+  const facility = isId(id) ? await context.loaders.facility.load(id) : null;
+  if (!facility) throw notFound('Facility', id);
+  return facility;
+}
+
+export async function createFacility(context: HospitalContext, input: CreateFacilityInput): Promise<FacilityRow> {
+  if (!isId(input.hospitalId)) throw notFound('Hospital', input.hospitalId);
+  const coordinates = requireGeoPoint(input.coordinates, 'coordinates');
+  return insertFacility(context.db, {
+    id: newId(),
+    hospital_id: input.hospitalId,
+    name: requireText(input.name, 'name'),
+    type: input.type,
+    ...addressColumns(input.address),
+    latitude: coordinates.latitude,
+    longitude: coordinates.longitude,
+    phone: optionalText(input.phone, 'phone', 40),
+    email: optionalText(input.email, 'email', 200),
+    operating_hours: optionalText(input.operatingHours, 'operatingHours', 200),
+    capabilities: [...requireDistinct(input.capabilities ?? [], 'capabilities')],
+  });
+}
+
+export async function changeFacility(context: HospitalContext, id: string, input: UpdateFacilityInput): Promise<FacilityRow> {
+  await getFacility(context, id);
+  const changes: FacilityUpdate = {};
+  if (input.name != null) changes.name = requireText(input.name, 'name');
+  if (input.type != null) changes.type = input.type;
+  if (input.address != null) Object.assign(changes, addressColumns(input.address));
+  if (input.coordinates != null) {
+    const coordinates = requireGeoPoint(input.coordinates, 'coordinates');
+    changes.latitude = coordinates.latitude;
+    changes.longitude = coordinates.longitude;
+  }
+  if (input.phone !== undefined) changes.phone = optionalText(input.phone, 'phone', 40);
+  if (input.email !== undefined) changes.email = optionalText(input.email, 'email', 200);
+  if (input.operatingHours !== undefined) changes.operating_hours = optionalText(input.operatingHours, 'operatingHours', 200);
+  if (input.capabilities != null) changes.capabilities = [...requireDistinct(input.capabilities, 'capabilities')];
+  if (input.isActive != null) changes.is_active = input.isActive;
+  const updated = await updateFacility(context.db, id, changes);
+  if (!updated) throw notFound('Facility', id);
+  return updated;
+}

@@ -1,0 +1,100 @@
+import { label, type Executor } from '@medport/database';
+import type { TransportLevel, TransportPriority, TransportStatus } from '@medport/domain';
+import { cursorTime, type Page } from '@medport/graphql';
+import type { HospitalDatabase } from '../../database.js';
+import type {
+  NewTransportRequestRow,
+  NewTripHistoryRow,
+  TransportRequestRow,
+  TransportRequestUpdate,
+  TripHistoryRow,
+} from './transport-requests.table.js';
+
+export interface TransportRequestFilter {
+  hospitalId?: string | null;
+  statuses?: TransportStatus[] | null;
+  transportLevels?: TransportLevel[] | null;
+  priorities?: TransportPriority[] | null;
+  assignedAgencyId?: string | null;
+  originFacilityId?: string | null;
+  requestedFrom?: Date | null;
+  requestedTo?: Date | null;
+}
+
+export function findTransportRequestsByIds(db: Executor<HospitalDatabase>, ids: readonly string[]): Promise<TransportRequestRow[]> {
+  return db.selectFrom('transport_requests').selectAll().where('id', 'in', ids).modifyEnd(label('findTransportRequestsByIds')).execute();
+}
+
+/** Newest first; the cursor carries requested_at and id of the last row (served by the *_time_idx indexes). */
+export function listTransportRequests(
+  db: Executor<HospitalDatabase>,
+  filter: TransportRequestFilter,
+  page: Page,
+): Promise<TransportRequestRow[]> {
+  let query = db.selectFrom('transport_requests').selectAll();
+  if (filter.hospitalId) query = query.where('hospital_id', '=', filter.hospitalId);
+  if (filter.statuses?.length) query = query.where('status', 'in', filter.statuses);
+  if (filter.transportLevels?.length) query = query.where('transport_level', 'in', filter.transportLevels);
+  if (filter.priorities?.length) query = query.where('priority', 'in', filter.priorities);
+  if (filter.assignedAgencyId) query = query.where('assigned_agency_id', '=', filter.assignedAgencyId);
+  if (filter.originFacilityId) query = query.where('origin_facility_id', '=', filter.originFacilityId);
+  if (filter.requestedFrom) query = query.where('requested_at', '>=', filter.requestedFrom);
+  if (filter.requestedTo) query = query.where('requested_at', '<=', filter.requestedTo);
+  if (page.after) {
+    const time = cursorTime(page.after);
+    const id = page.after.id;
+    query = query.where((eb) =>
+      eb.or([eb('requested_at', '<', time), eb.and([eb('requested_at', '=', time), eb('id', '<', id)])]),
+    );
+  }
+  return query
+    .orderBy('requested_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .modifyEnd(label('listTransportRequests'))
+    .execute();
+}
+
+/** Reads a trip and locks it until the transaction ends, so concurrent changes to one trip apply one at a time. */
+export function lockTransportRequest(trx: Executor<HospitalDatabase>, id: string): Promise<TransportRequestRow | undefined> {
+  return trx
+    .selectFrom('transport_requests')
+    .selectAll()
+    .where('id', '=', id)
+    .forUpdate()
+    .modifyEnd(label('lockTransportRequest'))
+    .executeTakeFirst();
+}
+
+export function insertTransportRequest(trx: Executor<HospitalDatabase>, row: NewTransportRequestRow): Promise<TransportRequestRow> {
+  return trx.insertInto('transport_requests').values(row).returningAll().modifyEnd(label('insertTransportRequest')).executeTakeFirstOrThrow();
+}
+
+export function updateTransportRequest(
+  trx: Executor<HospitalDatabase>,
+  id: string,
+  changes: TransportRequestUpdate,
+): Promise<TransportRequestRow> {
+  return trx
+    .updateTable('transport_requests')
+    .set((eb) => ({ ...changes, version: eb('version', '+', 1), updated_at: new Date() }))
+    .where('id', '=', id)
+    .returningAll()
+    .modifyEnd(label('updateTransportRequest'))
+    .executeTakeFirstOrThrow();
+}
+
+export function insertTripHistory(trx: Executor<HospitalDatabase>, row: NewTripHistoryRow): Promise<void> {
+  return trx.insertInto('trip_history').values(row).modifyEnd(label('insertTripHistory')).execute().then(() => undefined);
+}
+
+export function findHistoryByTripIds(db: Executor<HospitalDatabase>, tripIds: readonly string[]): Promise<TripHistoryRow[]> {
+  return db
+    .selectFrom('trip_history')
+    .selectAll()
+    .where('transport_request_id', 'in', tripIds)
+    .orderBy('occurred_at')
+    .orderBy('created_at')
+    .modifyEnd(label('findHistoryByTripIds'))
+    .execute();
+}

@@ -1,0 +1,103 @@
+import { label } from '@medport/database';
+import { demo, newId } from '@medport/domain';
+import type { Kysely } from 'kysely';
+import type { HospitalDatabase } from './database.js';
+import { MILESTONE_COLUMN } from './modules/transport-requests/transport-requests.table.js';
+
+/** Seeds the hospital silo's part of the demo network, unless it already holds facilities. */
+export async function seedHospitalDemoData(db: Kysely<HospitalDatabase>): Promise<boolean> {
+  const existing = await db.selectFrom('facilities').select('id').limit(1).modifyEnd(label('seedCheck')).executeTakeFirst();
+  if (existing) return false;
+  const network = demo.buildDemoNetwork();
+
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('facilities')
+      .values(
+        network.facilities.map((facility) => ({
+          id: facility.id,
+          hospital_id: facility.hospitalId,
+          name: facility.name,
+          type: facility.type,
+          address_line: facility.addressLine,
+          city: facility.city,
+          state: facility.state,
+          postal_code: facility.postalCode,
+          latitude: facility.latitude,
+          longitude: facility.longitude,
+          phone: facility.phone,
+          email: null,
+          operating_hours: '24/7',
+          capabilities: facility.capabilities,
+        })),
+      )
+      .execute();
+
+    await trx
+      .insertInto('agency_preferences')
+      .values(
+        network.preferences.map((preference) => ({
+          id: newId(),
+          hospital_id: preference.hospitalId,
+          agency_id: preference.agencyId,
+          preference_order: preference.preferenceOrder,
+        })),
+      )
+      .execute();
+
+    for (let start = 0; start < network.trips.length; start += 100) {
+      const batch = network.trips.slice(start, start + 100);
+      await trx
+        .insertInto('transport_requests')
+        .values(
+          batch.map((trip) => {
+            const milestones = Object.fromEntries(
+              trip.milestones.map((milestone) => [MILESTONE_COLUMN[milestone.status], milestone.at]),
+            );
+            const last = trip.milestones[trip.milestones.length - 1]!.at;
+            return {
+              id: trip.id,
+              hospital_id: trip.hospitalId,
+              patient_reference: trip.patientReference,
+              origin_facility_id: trip.originFacilityId,
+              destination_facility_id: trip.destinationFacilityId,
+              transport_level: trip.transportLevel,
+              priority: trip.priority,
+              status: trip.status,
+              special_requirements: trip.specialRequirements,
+              notes: null,
+              scheduled_pickup_at: trip.scheduledPickupAt,
+              requested_at: trip.milestones[0]!.at,
+              ...milestones,
+              assigned_agency_id: trip.assignedAgencyId,
+              assigned_unit_id: trip.assignedUnitId,
+              created_by_id: trip.createdById,
+              cancellation_reason: trip.cancellation?.reason ?? null,
+              cancellation_party: trip.cancellation?.party ?? null,
+              cancellation_notes: trip.cancellation?.notes ?? null,
+              version: trip.milestones.length,
+              created_at: trip.milestones[0]!.at,
+              updated_at: last,
+            };
+          }),
+        )
+        .execute();
+      await trx
+        .insertInto('trip_history')
+        .values(
+          batch.flatMap((trip) =>
+            trip.milestones.map((milestone) => ({
+              id: newId(),
+              transport_request_id: trip.id,
+              status: milestone.status,
+              occurred_at: milestone.at,
+              notes: null,
+              updated_by_id: milestone.status === 'REQUESTED' || milestone.status === 'CANCELLED' ? trip.createdById : null,
+            })),
+          ),
+        )
+        .execute();
+    }
+  });
+  return true;
+}
