@@ -343,8 +343,10 @@ export function buildDemoNetwork(now: Date = new Date()): DemoNetwork {
     let clock = requestedAt.getTime();
     for (const status of FORWARD.slice(1, FORWARD.indexOf(finalForward) + 1)) {
       const [min, max] = STEP_MINUTES[status]!;
+      const previous = clock;
       clock += between(min, max) * MINUTE;
-      if (open && clock > now.getTime()) clock = now.getTime() - between(1, 4) * MINUTE;
+      // A trip still moving has not reached the future: squeeze its latest steps into the minutes before now.
+      if (open && clock > now.getTime()) clock = Math.max(previous, now.getTime() - between(1, 4) * MINUTE);
       milestones.push({ status, at: new Date(clock) });
     }
     if (target === 'CANCELLED') {

@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url';
+import { logLevel, nodeEnv, parseEnvironment, port, type Environment } from '@medport/config';
+import { z } from 'zod';
+
+const url = z.string().url();
+const limit = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
+
+export interface GatewayConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: string;
+  host: string;
+  port: number;
+  supergraphPath: string;
+  /** Where each subgraph answers; overrides the URLs written in the supergraph file. */
+  subgraphUrls: Record<'hospital' | 'ems' | 'center', string>;
+  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number; maxBodyBytes: number };
+  /** The IDE and introspection are for development; production turns both off. */
+  enableIde: boolean;
+  enableIntrospection: boolean;
+}
+
+export function loadGatewayConfig(env: Environment = process.env): Readonly<GatewayConfig> {
+  const parsed = parseEnvironment(
+    {
+      NODE_ENV: nodeEnv,
+      LOG_LEVEL: logLevel,
+      HOST: z.string().default('0.0.0.0'),
+      GATEWAY_PORT: port(4000),
+      SUPERGRAPH_PATH: z.string().default(DEFAULT_SUPERGRAPH_PATH),
+      HOSPITAL_URL: url.default('http://localhost:4001/graphql'),
+      EMS_URL: url.default('http://localhost:4002/graphql'),
+      CENTER_URL: url.default('http://localhost:4003/graphql'),
+      MAX_DEPTH: limit(10),
+      MAX_ALIASES: limit(15),
+      MAX_TOKENS: limit(2000),
+      MAX_COST: limit(5000),
+      MAX_DIRECTIVES: limit(50),
+      MAX_BODY_BYTES: limit(100_000),
+    },
+    env,
+  );
+  const development = parsed.NODE_ENV !== 'production';
+  return Object.freeze({
+    nodeEnv: parsed.NODE_ENV,
+    logLevel: parsed.LOG_LEVEL,
+    host: parsed.HOST,
+    port: parsed.GATEWAY_PORT,
+    supergraphPath: parsed.SUPERGRAPH_PATH,
+    subgraphUrls: { hospital: parsed.HOSPITAL_URL, ems: parsed.EMS_URL, center: parsed.CENTER_URL },
+    limits: {
+      maxDepth: parsed.MAX_DEPTH,
+      maxAliases: parsed.MAX_ALIASES,
+      maxTokens: parsed.MAX_TOKENS,
+      maxCost: parsed.MAX_COST,
+      maxDirectives: parsed.MAX_DIRECTIVES,
+      maxBodyBytes: parsed.MAX_BODY_BYTES,
+    },
+    enableIde: development,
+    enableIntrospection: development,
+  });
+}

@@ -1,0 +1,86 @@
+import { centerSubgraph } from '@medport/center';
+import { loadSubgraphConfig } from '@medport/config';
+import { emsSubgraph } from '@medport/ems';
+import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
+import { hospitalSubgraph } from '@medport/hospital';
+import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '@medport/server';
+import { createTestDatabase, type TestDatabase } from '@medport/testing';
+import type { LogEvent } from 'kysely';
+
+type Silo = 'hospital' | 'ems' | 'center';
+
+const DEFINITIONS: Record<Silo, SubgraphDefinition<any, any>> = {
+  hospital: hospitalSubgraph,
+  ems: emsSubgraph,
+  center: centerSubgraph,
+};
+
+/** Every SQL statement a silo ran, in order, so tests can count statements per request. */
+export class StatementLog {
+  readonly statements: string[] = [];
+  record = (event: LogEvent) => {
+    this.statements.push(event.query.sql);
+  };
+  clear() {
+    this.statements.length = 0;
+  }
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  gateway: RunningGateway;
+  subgraphs: Record<Silo, RunningSubgraph<unknown>>;
+  databases: Record<Silo, TestDatabase>;
+  statements: Record<Silo, StatementLog>;
+  /** Stops one subgraph (its database stays), to show how the rest behaves without it. */
+  stopSubgraph(silo: Silo): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real supergraph for one test file: three subgraphs on free ports, each on its own fresh database
+ * (PostgreSQL when it answers, PGlite otherwise), seeded with the demo network, and the gateway in front.
+ */
+export async function startStack(): Promise<Stack> {
+  const silos: Silo[] = ['hospital', 'ems', 'center'];
+  const databases = {} as Record<Silo, TestDatabase>;
+  const statements = {} as Record<Silo, StatementLog>;
+  const subgraphs = {} as Record<Silo, RunningSubgraph<unknown>>;
+  await Promise.all(
+    silos.map(async (silo) => {
+      databases[silo] = await createTestDatabase(silo);
+      statements[silo] = new StatementLog();
+      const config = loadSubgraphConfig(silo, 0, { ...databases[silo].env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
+      subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });
+    }),
+  );
+  const gateway = await startGateway(
+    loadGatewayConfig({
+      HOST: '127.0.0.1',
+      GATEWAY_PORT: '0',
+      LOG_LEVEL: 'silent',
+      HOSPITAL_URL: subgraphs.hospital.url,
+      EMS_URL: subgraphs.ems.url,
+      CENTER_URL: subgraphs.center.url,
+    }),
+  );
+  const stopped = new Set<Silo>();
+  const stopSubgraph = async (silo: Silo) => {
+    if (stopped.has(silo)) return;
+    stopped.add(silo);
+    await subgraphs[silo].stop();
+  };
+  return {
+    gatewayUrl: gateway.url,
+    gateway,
+    subgraphs,
+    databases,
+    statements,
+    stopSubgraph,
+    async stop() {
+      await gateway.stop();
+      await Promise.all(silos.map((silo) => stopSubgraph(silo)));
+      await Promise.all(silos.map((silo) => databases[silo].drop()));
+    },
+  };
+}
