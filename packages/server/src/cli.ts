@@ -1,4 +1,4 @@
-import { ConfigError, loadSubgraphConfig } from '@medport/config';
+import { ConfigError, loadSubgraphConfig, type SubgraphConfig } from '@medport/config';
 import { openDatabase } from '@medport/database';
 import { createLogger } from './logger.js';
 import { prepareDatabase, startSubgraph, type SubgraphDefinition } from './subgraph.js';
@@ -28,6 +28,22 @@ export function exitOnConfigError(error: unknown): never {
   throw error;
 }
 
+/** `migrate` applies a silo's migrations; `seed` also seeds the demo network into an empty silo. */
+export async function runDatabaseCommand<DB>(
+  definition: SubgraphDefinition<DB, unknown>,
+  config: SubgraphConfig,
+  command: 'migrate' | 'seed',
+): Promise<void> {
+  const logger = createLogger(`medport-${definition.silo}`, config.logLevel);
+  const database = openDatabase<DB>({ name: definition.silo, url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await prepareDatabase(definition, database, command === 'seed', logger);
+    logger.info(`${definition.silo}: ${command} done on ${database.kind}`);
+  } finally {
+    await database.close();
+  }
+}
+
 /**
  * The entry point of every subgraph process: `start` (default) serves the subgraph; `migrate` applies the
  * migrations and exits; `seed` also seeds the demo network into an empty database.
@@ -44,17 +60,7 @@ export async function runSubgraphCli<DB, Loaders>(
     exitOnConfigError(error);
   }
   const command = argv[0] ?? 'start';
-  if (command === 'migrate' || command === 'seed') {
-    const logger = createLogger(`medport-${definition.silo}`, config.logLevel);
-    const database = openDatabase<DB>({ name: definition.silo, url: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      await prepareDatabase(definition, database, command === 'seed', logger);
-      logger.info(`${definition.silo}: ${command} done (${database.kind})`);
-    } finally {
-      await database.close();
-    }
-    return;
-  }
+  if (command === 'migrate' || command === 'seed') return runDatabaseCommand(definition, config, command);
   if (command !== 'start') {
     console.error(`Unknown command "${command}". Use start, migrate or seed.`);
     process.exit(64);
