@@ -1,14 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { PGlitePool } from './pglite-pool.js';
 
-// Return int8 and numeric as JS numbers on both drivers: MedPort's counts and distances fit in a double, and the
-// embedded driver already does this, so both paths behave the same.
+// Return int8 (counts) and numeric (money, distances) as JS numbers on both drivers, so code and tests see the
+// same values on PostgreSQL and on the embedded database. MedPort's values fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+const PGLITE_PARSERS = { [pgliteTypes.INT8]: (value: string) => Number(value), [pgliteTypes.NUMERIC]: (value: string) => Number(value) };
 
 export interface DatabaseTarget {
   /** A PostgreSQL URL; when absent the silo runs on an embedded PGlite database. */
@@ -63,7 +64,7 @@ export function openDatabase<DB>(target: DatabaseTarget): DatabaseHandle<DB> {
     location = path.resolve(dataDir, target.name);
     mkdirSync(location, { recursive: true });
   }
-  const pglite = new PGlite(location);
+  const pglite = new PGlite(location, { parsers: PGLITE_PARSERS });
   const pool = new PGlitePool(pglite);
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }),

@@ -19,3 +19,8 @@ export async function migrateToLatest(db: Kysely<any>, migrations: Record<string
 export function oneOf(column: string, values: readonly string[]) {
   return sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql.lit(value)))})`;
 }
+
+/** A CHECK expression limiting a text[] column to values of an enum. */
+export function allOf(column: string, values: readonly string[]) {
+  return sql`${sql.ref(column)} <@ array[${sql.join(values.map((value) => sql.lit(value)))}]::text[]`;
+}

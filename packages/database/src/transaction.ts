@@ -21,3 +21,8 @@ export function label(name: string) {
   if (!/^[A-Za-z0-9_.]+$/.test(name)) throw new Error(`Invalid statement label: ${name}`);
   return sql.raw(`/* ${name} */`);
 }
+
+/** An ILIKE pattern matching values that contain `text` literally (its % and _ are not wildcards). */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+}

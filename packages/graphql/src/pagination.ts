@@ -1,4 +1,5 @@
 import { badInput } from './errors.js';
+import { isId } from './validation.js';
 
 /**
  * Relay-style keyset pagination. A cursor is the sort key and id of the last row seen, so pages stay stable
@@ -34,7 +35,8 @@ export function decodeCursor(value: string): Cursor {
       Array.isArray(decoded) &&
       decoded.length === 2 &&
       (decoded[0] === null || typeof decoded[0] === 'string' || typeof decoded[0] === 'number') &&
-      typeof decoded[1] === 'string'
+      typeof decoded[1] === 'string' &&
+      isId(decoded[1])
     ) {
       return { key: decoded[0], id: decoded[1] };
     }

@@ -1,4 +1,4 @@
-import { label, type Executor } from '@medport/database';
+import { containsPattern, label, type Executor } from '@medport/database';
 import type { FacilityType } from '@medport/domain';
 import { cursorText, type Page } from '@medport/graphql';
 import type { HospitalDatabase } from '../../database.js';
@@ -21,7 +21,7 @@ export function listFacilities(db: Executor<HospitalDatabase>, filter: FacilityF
   if (filter.hospitalId) query = query.where('hospital_id', '=', filter.hospitalId);
   if (filter.types?.length) query = query.where('type', 'in', filter.types);
   if (!filter.includeInactive) query = query.where('is_active', '=', true);
-  if (filter.nameContains) query = query.where('name', 'ilike', `%${escapeLike(filter.nameContains)}%`);
+  if (filter.nameContains) query = query.where('name', 'ilike', containsPattern(filter.nameContains));
   if (page.after) {
     const name = cursorText(page.after);
     const id = page.after.id;
@@ -44,6 +44,3 @@ export function updateFacility(db: Executor<HospitalDatabase>, id: string, chang
     .executeTakeFirst();
 }
 
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (match) => `\\${match}`);
-}
