@@ -1,0 +1,140 @@
+import { newId, type ServiceStatus, type SpecialRequirement, type TransportLevel } from '@medport/domain';
+import {
+  badInput,
+  conflict,
+  isId,
+  notFound,
+  optionalText,
+  parsePage,
+  requireDistinct,
+  requireText,
+  toConnection,
+  type Connection,
+  type PageArgs,
+} from '@medport/graphql';
+import type { EmsContext } from '../../context.js';
+import { isUniqueViolation } from '@medport/database';
+import { insertAgency, listAgencies, updateAgency, type AgencyFilter } from './agencies.repository.js';
+import type { AgencyRow, AgencyUpdate } from './agencies.table.js';
+
+export interface AddressInput {
+  line: string;
+  city: string;
+  state: string;
+  postalCode: string;
+}
+
+export interface CreateAgencyInput {
+  name: string;
+  contactName?: string | null;
+  phone?: string | null;
+  email?: string | null;
+  address: AddressInput;
+  operatingHours?: string | null;
+  capabilities: TransportLevel[];
+  equipment?: SpecialRequirement[] | null;
+  status?: ServiceStatus | null;
+}
+
+export type UpdateAgencyInput = Partial<CreateAgencyInput> & { isActive?: boolean | null };
+
+export interface AgencyFilterInput {
+  status?: ServiceStatus[] | null;
+  capability?: TransportLevel | null;
+  nameContains?: string | null;
+  includeInactive?: boolean | null;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function toRepositoryFilter(input: AgencyFilterInput): AgencyFilter {
+  return {
+    statuses: input.status ?? null,
+    capability: input.capability ?? null,
+    nameContains: input.nameContains?.trim() || null,
+    includeInactive: input.includeInactive ?? false,
+  };
+}
+
+export async function agencyConnection(context: EmsContext, filter: AgencyFilter, args: PageArgs): Promise<Connection<AgencyRow>> {
+  const page = parsePage(args);
+  const rows = await listAgencies(context.db, filter, page);
+  // Units and service areas in the same response point back at these agencies; they need no second read.
+  for (const row of rows) context.loaders.agency.prime(row.id, row);
+  return toConnection(rows, page, (row) => ({ key: row.name, id: row.id }));
+}
+
+function addressColumns(address: AddressInput) {
+  return {
+    address_line: requireText(address.line, 'address.line'),
+    city: requireText(address.city, 'address.city', 100),
+    state: requireText(address.state, 'address.state', 50),
+    postal_code: requireText(address.postalCode, 'address.postalCode', 20),
+  };
+}
+
+/** An agency that provides no level of care could never be offered a trip. */
+function requireLevels(levels: TransportLevel[]): TransportLevel[] {
+  if (levels.length === 0) throw badInput('`capabilities` must name at least one transport level.', 'capabilities');
+  return [...requireDistinct(levels, 'capabilities')];
+}
+
+function requireEmail(value: string | null | undefined): string | null {
+  const email = optionalText(value, 'email', 200);
+  // Offers and dispatch notices go to this address; a typo here silently loses them.
+  if (email && !EMAIL.test(email)) throw badInput('`email` must be an e-mail address.', 'email');
+  return email;
+}
+
+async function withUniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error, 'agencies_name_key')) throw conflict(`An agency named "${name}" already exists.`);
+    throw error;
+  }
+}
+
+export async function getAgency(context: EmsContext, id: string): Promise<AgencyRow> {
+  const agency = isId(id) ? await context.loaders.agency.load(id) : null;
+  if (!agency) throw notFound('Agency', id);
+  return agency;
+}
+
+export async function createAgency(context: EmsContext, input: CreateAgencyInput): Promise<AgencyRow> {
+  const name = requireText(input.name, 'name');
+  const row = {
+    id: newId(),
+    name,
+    contact_name: optionalText(input.contactName, 'contactName', 200),
+    phone: optionalText(input.phone, 'phone', 40),
+    email: requireEmail(input.email),
+    ...addressColumns(input.address),
+    operating_hours: optionalText(input.operatingHours, 'operatingHours', 200),
+    levels: requireLevels(input.capabilities),
+    equipment: [...requireDistinct(input.equipment ?? [], 'equipment')],
+    pricing: null,
+    status: input.status ?? 'ACTIVE',
+    added_by_id: context.viewer?.userId ?? null,
+  };
+  return withUniqueName(name, () => insertAgency(context.db, row));
+}
+
+export async function changeAgency(context: EmsContext, id: string, input: UpdateAgencyInput): Promise<AgencyRow> {
+  if (!isId(id)) throw notFound('Agency', id);
+  const changes: AgencyUpdate = {};
+  if (input.name != null) changes.name = requireText(input.name, 'name');
+  if (input.contactName !== undefined) changes.contact_name = optionalText(input.contactName, 'contactName', 200);
+  if (input.phone !== undefined) changes.phone = optionalText(input.phone, 'phone', 40);
+  if (input.email !== undefined) changes.email = requireEmail(input.email);
+  if (input.address != null) Object.assign(changes, addressColumns(input.address));
+  if (input.operatingHours !== undefined) changes.operating_hours = optionalText(input.operatingHours, 'operatingHours', 200);
+  if (input.capabilities != null) changes.levels = requireLevels(input.capabilities);
+  if (input.equipment != null) changes.equipment = [...requireDistinct(input.equipment, 'equipment')];
+  if (input.status != null) changes.status = input.status;
+  if (input.isActive != null) changes.is_active = input.isActive;
+  if (Object.keys(changes).length === 0) return getAgency(context, id);
+  const updated = await withUniqueName(changes.name, () => updateAgency(context.db, id, changes));
+  if (!updated) throw notFound('Agency', id);
+  return updated;
+}

@@ -1,0 +1,166 @@
+import { newId, type SpecialRequirement, type TransportLevel, type UnitStatus } from '@medport/domain';
+import {
+  badInput,
+  conflict,
+  isId,
+  notFound,
+  parsePage,
+  requireDistinct,
+  requireGeoPoint,
+  requireText,
+  toConnection,
+  type Connection,
+  type PageArgs,
+} from '@medport/graphql';
+import type { EmsContext } from '../../context.js';
+import { isUniqueViolation } from '@medport/database';
+import { insertUnit, listUnits, updateUnit, type UnitFilter } from './units.repository.js';
+import type { UnitRow, UnitUpdate } from './units.table.js';
+
+export interface GeoPointInput {
+  latitude: number;
+  longitude: number;
+}
+
+export interface CreateUnitInput {
+  agencyId: string;
+  unitNumber: string;
+  level: TransportLevel;
+  capabilities?: SpecialRequirement[] | null;
+  shiftStart?: string | null;
+  shiftEnd?: string | null;
+  location?: GeoPointInput | null;
+}
+
+export interface UpdateUnitInput {
+  unitNumber?: string | null;
+  level?: TransportLevel | null;
+  capabilities?: SpecialRequirement[] | null;
+  status?: UnitStatus | null;
+  location?: GeoPointInput | null;
+  shiftStart?: string | null;
+  shiftEnd?: string | null;
+  isActive?: boolean | null;
+}
+
+export interface UnitFilterInput {
+  agencyId?: string | null;
+  status?: UnitStatus[] | null;
+  level?: TransportLevel[] | null;
+  includeInactive?: boolean | null;
+}
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export function toRepositoryFilter(input: UnitFilterInput): UnitFilter {
+  if (input.agencyId && !isId(input.agencyId)) throw badInput('`filter.agencyId` is not a valid id.', 'filter.agencyId');
+  return {
+    agencyId: input.agencyId ?? null,
+    statuses: input.status ?? null,
+    levels: input.level ?? null,
+    includeInactive: input.includeInactive ?? false,
+  };
+}
+
+const unitCursor = (row: UnitRow) => ({ key: row.unit_number, id: row.id });
+
+export async function unitConnection(context: EmsContext, filter: UnitFilter, args: PageArgs): Promise<Connection<UnitRow>> {
+  const page = parsePage(args);
+  const rows = await listUnits(context.db, filter, page);
+  return toConnection(rows, page, unitCursor);
+}
+
+/** One agency's page of units; the pages of all agencies in a list are fetched together. */
+export async function agencyUnitConnection(
+  context: EmsContext,
+  agencyId: string,
+  args: PageArgs & { includeInactive?: boolean | null },
+): Promise<Connection<UnitRow>> {
+  const page = parsePage(args);
+  const rows = await context.loaders.unitPagesOfAgencies.load({ agencyId, includeInactive: args.includeInactive ?? false, page });
+  return toConnection(rows, page, unitCursor);
+}
+
+function requireShiftTime(value: string, field: string): string {
+  const time = value.trim();
+  if (!HH_MM.test(time)) throw badInput(`\`${field}\` must be a time of day as 'HH:MM' (00:00–23:59).`, field);
+  return time;
+}
+
+/**
+ * A shift is both of its ends or none: a start without an end cannot say when the unit is on duty. Both are
+ * given together, on create and on update, so the rule holds without reading the stored row.
+ */
+function shiftColumns(shiftStart: string | null | undefined, shiftEnd: string | null | undefined) {
+  if ((shiftStart == null) !== (shiftEnd == null)) {
+    throw badInput('Give both `shiftStart` and `shiftEnd`, or neither.', shiftStart == null ? 'shiftStart' : 'shiftEnd');
+  }
+  return {
+    shift_start: shiftStart == null ? null : requireShiftTime(shiftStart, 'shiftStart'),
+    shift_end: shiftEnd == null ? null : requireShiftTime(shiftEnd, 'shiftEnd'),
+  };
+}
+
+function locationColumns(location: GeoPointInput | null) {
+  if (!location) return { latitude: null, longitude: null, location_updated_at: null };
+  const point = requireGeoPoint(location, 'location');
+  return { latitude: point.latitude, longitude: point.longitude, location_updated_at: new Date() };
+}
+
+async function withUniqueUnitNumber<T>(unitNumber: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error, 'units_agency_unit_number_key')) {
+      throw conflict(`The agency already has a unit numbered "${unitNumber}".`);
+    }
+    throw error;
+  }
+}
+
+export async function getUnit(context: EmsContext, id: string): Promise<UnitRow> {
+  const unit = isId(id) ? await context.loaders.unit.load(id) : null;
+  if (!unit) throw notFound('Unit', id);
+  return unit;
+}
+
+export async function createUnit(context: EmsContext, input: CreateUnitInput): Promise<UnitRow> {
+  const unitNumber = requireText(input.unitNumber, 'unitNumber', 40);
+  const capabilities = [...requireDistinct(input.capabilities ?? [], 'capabilities')];
+  const shift = shiftColumns(input.shiftStart, input.shiftEnd);
+  const location = locationColumns(input.location ?? null);
+  const agency = isId(input.agencyId) ? await context.loaders.agency.load(input.agencyId) : null;
+  if (!agency) throw notFound('Agency', input.agencyId);
+  return withUniqueUnitNumber(unitNumber, () =>
+    insertUnit(context.db, {
+      id: newId(),
+      agency_id: agency.id,
+      unit_number: unitNumber,
+      level: input.level,
+      capabilities,
+      ...shift,
+      ...location,
+    }),
+  );
+}
+
+export async function changeUnit(context: EmsContext, id: string, input: UpdateUnitInput): Promise<UnitRow> {
+  if (!isId(id)) throw notFound('Unit', id);
+  const changes: UnitUpdate = {};
+  if (input.unitNumber != null) changes.unit_number = requireText(input.unitNumber, 'unitNumber', 40);
+  if (input.level != null) changes.level = input.level;
+  if (input.capabilities != null) changes.capabilities = [...requireDistinct(input.capabilities, 'capabilities')];
+  if (input.status != null) changes.status = input.status;
+  if (input.location !== undefined) Object.assign(changes, locationColumns(input.location));
+  if (input.shiftStart !== undefined || input.shiftEnd !== undefined) {
+    if (input.shiftStart === undefined || input.shiftEnd === undefined) {
+      throw badInput('Change `shiftStart` and `shiftEnd` together.', input.shiftStart === undefined ? 'shiftStart' : 'shiftEnd');
+    }
+    Object.assign(changes, shiftColumns(input.shiftStart, input.shiftEnd));
+  }
+  if (input.isActive != null) changes.is_active = input.isActive;
+  if (Object.keys(changes).length === 0) return getUnit(context, id);
+  const updated = await withUniqueUnitNumber(changes.unit_number, () => updateUnit(context.db, id, changes));
+  if (!updated) throw notFound('Unit', id);
+  return updated;
+}

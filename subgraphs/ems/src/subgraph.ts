@@ -1,0 +1,32 @@
+import { ResponseStatusEnum, ServiceStatusEnum, SpecialRequirementEnum, TransportLevelEnum, UnitStatusEnum } from '@medport/domain';
+import { enumTypeDefs } from '@medport/graphql';
+import { schemaModule, type SubgraphDefinition } from '@medport/server';
+import type { EmsDatabase } from './database.js';
+import { createEmsLoaders, type EmsLoaders } from './loaders.js';
+import { migrations } from './migrations/index.js';
+import { agencyResolvers } from './modules/agencies/resolvers.js';
+import { routeResolvers } from './modules/routes/resolvers.js';
+import { serviceAreaResolvers } from './modules/service-areas/resolvers.js';
+import { tripResolvers } from './modules/trips/resolvers.js';
+import { unitResolvers } from './modules/units/resolvers.js';
+import { seedEmsDemoData } from './seed.js';
+
+const moduleFile = (path: string) => new URL(`./modules/${path}`, import.meta.url);
+
+/** The ems silo: agencies, their units, availability, service areas and routes, and their responses to trips. */
+export const emsSubgraph: SubgraphDefinition<EmsDatabase, EmsLoaders> = {
+  silo: 'ems',
+  sharedTypeDefs: enumTypeDefs(TransportLevelEnum, SpecialRequirementEnum, UnitStatusEnum, ResponseStatusEnum, ServiceStatusEnum),
+  modules: [
+    schemaModule(moduleFile('agencies/schema.graphql'), agencyResolvers),
+    schemaModule(moduleFile('units/schema.graphql'), unitResolvers),
+    schemaModule(moduleFile('service-areas/schema.graphql'), serviceAreaResolvers),
+    schemaModule(moduleFile('routes/schema.graphql'), routeResolvers),
+    schemaModule(moduleFile('trips/schema.graphql'), tripResolvers),
+  ],
+  migrations,
+  seedDemoData: seedEmsDemoData,
+  createLoaders: createEmsLoaders,
+};
+
+export const EMS_DEFAULT_PORT = 4002;
