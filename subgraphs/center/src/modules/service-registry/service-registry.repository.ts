@@ -1,0 +1,38 @@
+import { label, type Executor } from '@medport/database';
+import type { ServiceStatus } from '@medport/domain';
+import { cursorText, type Page } from '@medport/graphql';
+import type { CenterDatabase } from '../../database.js';
+import type { ServiceRegistrationRow } from './service-registry.table.js';
+
+export interface ServiceRegistrationFilter {
+  statuses?: ServiceStatus[] | null;
+}
+
+export function findRegistrationsByIds(db: Executor<CenterDatabase>, ids: readonly string[]): Promise<ServiceRegistrationRow[]> {
+  return db.selectFrom('service_registry').selectAll().where('id', 'in', ids).modifyEnd(label('findRegistrationsByIds')).execute();
+}
+
+export function findRegistrationByAgencyId(db: Executor<CenterDatabase>, agencyId: string): Promise<ServiceRegistrationRow | undefined> {
+  return db
+    .selectFrom('service_registry')
+    .selectAll()
+    .where('agency_id', '=', agencyId)
+    .modifyEnd(label('findRegistrationByAgencyId'))
+    .executeTakeFirst();
+}
+
+/** Registrations sorted by service name; the cursor carries the name and id of the last one. */
+export function listRegistrations(
+  db: Executor<CenterDatabase>,
+  filter: ServiceRegistrationFilter,
+  page: Page,
+): Promise<ServiceRegistrationRow[]> {
+  let query = db.selectFrom('service_registry').selectAll();
+  if (filter.statuses?.length) query = query.where('status', 'in', filter.statuses);
+  if (page.after) {
+    const name = cursorText(page.after);
+    const id = page.after.id;
+    query = query.where((eb) => eb.or([eb('service_name', '>', name), eb.and([eb('service_name', '=', name), eb('id', '>', id)])]));
+  }
+  return query.orderBy('service_name').orderBy('id').limit(page.limit + 1).modifyEnd(label('listRegistrations')).execute();
+}

@@ -1,0 +1,108 @@
+import { newId, type UserRole } from '@medport/domain';
+import { badInput, conflict, isId, notFound, requireText } from '@medport/graphql';
+import type { CenterContext } from '../../context.js';
+import { findRegistrationByAgencyId } from '../service-registry/service-registry.repository.js';
+import { requireEmail } from './email.js';
+import { hashPassword } from './passwords.js';
+import { TENANT_OF_ROLE } from '@medport/domain';
+import { insertUser, updateUserActive, type UserFilter } from './users.repository.js';
+import type { UserRow } from './users.table.js';
+
+export interface CreateUserInput {
+  email: string;
+  name: string;
+  role: UserRole;
+  hospitalId?: string | null;
+  agencyId?: string | null;
+  password: string;
+}
+
+export interface UserFilterInput {
+  role?: UserRole[] | null;
+  hospitalId?: string | null;
+  agencyId?: string | null;
+  includeInactive?: boolean | null;
+}
+
+export const MIN_PASSWORD_LENGTH = 12;
+// Long enough for any passphrase, short enough that hashing one is not a way to burn our CPU.
+export const MAX_PASSWORD_LENGTH = 256;
+
+export function toRepositoryFilter(input: UserFilterInput): UserFilter {
+  for (const [field, value] of [
+    ['filter.hospitalId', input.hospitalId],
+    ['filter.agencyId', input.agencyId],
+  ] as const) {
+    if (value && !isId(value)) throw badInput(`\`${field}\` is not a valid id.`, field);
+  }
+  return {
+    roles: input.role ?? null,
+    hospitalId: input.hospitalId ?? null,
+    agencyId: input.agencyId ?? null,
+    includeInactive: input.includeInactive ?? false,
+  };
+}
+
+export async function getUser(context: CenterContext, id: string): Promise<UserRow> {
+  const user = isId(id) ? await context.loaders.user.load(id) : null;
+  if (!user) throw notFound('User', id);
+  return user;
+}
+
+function requirePassword(password: string): void {
+  // Counted in characters a person types, not UTF-16 units.
+  const length = [...password].length;
+  if (length < MIN_PASSWORD_LENGTH) throw badInput(`\`password\` must be at least ${MIN_PASSWORD_LENGTH} characters.`, 'password');
+  if (length > MAX_PASSWORD_LENGTH) throw badInput(`\`password\` must be at most ${MAX_PASSWORD_LENGTH} characters.`, 'password');
+}
+
+/** A hospital role belongs to one hospital, an EMS role to one agency, a center role to neither. */
+function requireTenant(input: CreateUserInput): { hospitalId: string | null; agencyId: string | null } {
+  const kind = TENANT_OF_ROLE[input.role];
+  const hospitalId = input.hospitalId ?? null;
+  const agencyId = input.agencyId ?? null;
+  if (kind !== 'HOSPITAL' && hospitalId) {
+    throw badInput(`An account with role ${input.role} does not belong to a hospital; leave \`hospitalId\` out.`, 'hospitalId');
+  }
+  if (kind !== 'EMS' && agencyId) {
+    throw badInput(`An account with role ${input.role} does not belong to an agency; leave \`agencyId\` out.`, 'agencyId');
+  }
+  if (kind === 'HOSPITAL' && !hospitalId) throw badInput(`An account with role ${input.role} needs \`hospitalId\`.`, 'hospitalId');
+  if (kind === 'EMS' && !agencyId) throw badInput(`An account with role ${input.role} needs \`agencyId\`.`, 'agencyId');
+  return { hospitalId, agencyId };
+}
+
+export async function createUser(context: CenterContext, input: CreateUserInput): Promise<UserRow> {
+  const email = requireEmail(input.email, 'email');
+  const name = requireText(input.name, 'name');
+  requirePassword(input.password);
+  const tenant = requireTenant(input);
+  if (tenant.hospitalId) {
+    const hospital = isId(tenant.hospitalId) ? await context.loaders.hospital.load(tenant.hospitalId) : null;
+    if (!hospital) throw notFound('Hospital', tenant.hospitalId);
+  }
+  if (tenant.agencyId) {
+    // The center knows an agency by its registration; an account for an agency outside the network is a mistake.
+    const registration = isId(tenant.agencyId) ? await findRegistrationByAgencyId(context.db, tenant.agencyId) : undefined;
+    if (!registration) throw notFound('Agency', tenant.agencyId);
+  }
+  // Hashing is slow on purpose, so it comes after every cheap check has passed.
+  const passwordHash = await hashPassword(input.password);
+  const user = await insertUser(context.db, {
+    id: newId(),
+    email,
+    password_hash: passwordHash,
+    name,
+    role: input.role,
+    hospital_id: tenant.hospitalId,
+    agency_id: tenant.agencyId,
+  });
+  if (!user) throw conflict(`An account with the email ${email} already exists.`);
+  return user;
+}
+
+export async function setUserActive(context: CenterContext, id: string, isActive: boolean): Promise<UserRow> {
+  const user = isId(id) ? await updateUserActive(context.db, id, isActive) : undefined;
+  if (!user) throw notFound('User', id);
+  return user;
+}

@@ -1,0 +1,56 @@
+import { label, type Executor } from '@medport/database';
+import type { UserRole } from '@medport/domain';
+import { cursorText, type Page } from '@medport/graphql';
+import { sql } from 'kysely';
+import type { CenterDatabase } from '../../database.js';
+import { USER_COLUMNS, type NewUserRow, type UserRow } from './users.table.js';
+
+export interface UserFilter {
+  roles?: UserRole[] | null;
+  hospitalId?: string | null;
+  agencyId?: string | null;
+  includeInactive?: boolean | null;
+}
+
+export function findUsersByIds(db: Executor<CenterDatabase>, ids: readonly string[]): Promise<UserRow[]> {
+  return db.selectFrom('users').select(USER_COLUMNS).where('id', 'in', ids).modifyEnd(label('findUsersByIds')).execute();
+}
+
+/** Users sorted by email; the cursor carries the email and id of the last one. */
+export function listUsers(db: Executor<CenterDatabase>, filter: UserFilter, page: Page): Promise<UserRow[]> {
+  let query = db.selectFrom('users').select(USER_COLUMNS);
+  if (filter.roles?.length) query = query.where('role', 'in', filter.roles);
+  if (filter.hospitalId) query = query.where('hospital_id', '=', filter.hospitalId);
+  if (filter.agencyId) query = query.where('agency_id', '=', filter.agencyId);
+  if (!filter.includeInactive) query = query.where('is_active', '=', true);
+  if (page.after) {
+    const email = cursorText(page.after);
+    const id = page.after.id;
+    query = query.where((eb) => eb.or([eb('email', '>', email), eb.and([eb('email', '=', email), eb('id', '>', id)])]));
+  }
+  return query.orderBy('email').orderBy('id').limit(page.limit + 1).modifyEnd(label('listUsers')).execute();
+}
+
+/**
+ * Inserts an account, or nothing when the email is taken (whatever its case). Returns undefined in that case:
+ * the unique index decides, so two concurrent sign-ups with one email cannot both win.
+ */
+export function insertUser(db: Executor<CenterDatabase>, row: NewUserRow): Promise<UserRow | undefined> {
+  return db
+    .insertInto('users')
+    .values(row)
+    .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
+    .returning(USER_COLUMNS)
+    .modifyEnd(label('insertUser'))
+    .executeTakeFirst();
+}
+
+export function updateUserActive(db: Executor<CenterDatabase>, id: string, isActive: boolean): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ is_active: isActive, updated_at: new Date() })
+    .where('id', '=', id)
+    .returning(USER_COLUMNS)
+    .modifyEnd(label('updateUserActive'))
+    .executeTakeFirst();
+}

@@ -1,0 +1,234 @@
+import { loadSubgraphConfig } from '@medport/config';
+import { demo, stableId } from '@medport/domain';
+import { startSubgraph, type RunningSubgraph } from '@medport/server';
+import { createTestDatabase, errorCodes, postGraphQL, type TestDatabase } from '@medport/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { centerSubgraph, type CenterDatabase } from '../src/index.js';
+import { verifyPassword } from '../src/modules/users/passwords.js';
+
+let database: TestDatabase;
+let center: RunningSubgraph<CenterDatabase>;
+/** Every SQL statement the subgraph sent, in order; tests that count statements clear it first. */
+const statements: string[] = [];
+const network = demo.buildDemoNetwork();
+
+beforeAll(async () => {
+  database = await createTestDatabase('center');
+  const config = loadSubgraphConfig('center', 0, { ...database.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
+  center = await startSubgraph(centerSubgraph, config, { onQuery: (event) => statements.push(event.query.sql) });
+});
+
+afterAll(async () => {
+  await center?.stop();
+  await database?.drop();
+});
+
+const countUsers = async () =>
+  Number((await center.database.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+const CREATE_USER = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email role hospital { id } agency { id } } }`;
+
+const DEMO_ACCOUNTS = [
+  { email: 'admin@center.demo', role: 'CENTER_ADMIN', hospital: null, agency: null },
+  { email: 'analyst@center.demo', role: 'CENTER_STAFF', hospital: null, agency: null },
+  { email: 'coordinator@hospital-1.demo', role: 'HOSPITAL_STAFF', hospital: { id: stableId('hospital-1') }, agency: null },
+  { email: 'coordinator@hospital-2.demo', role: 'HOSPITAL_STAFF', hospital: { id: stableId('hospital-2') }, agency: null },
+  { email: 'dispatcher@agency-1.demo', role: 'EMS_DISPATCHER', hospital: null, agency: { id: stableId('agency-1') } },
+  { email: 'dispatcher@agency-2.demo', role: 'EMS_DISPATCHER', hospital: null, agency: { id: stableId('agency-2') } },
+  { email: 'crew@agency-1.demo', role: 'EMS_CREW', hospital: null, agency: { id: stableId('agency-1') } },
+];
+
+interface UserNode {
+  id: string;
+  email: string;
+  role: string;
+  hospital: { id: string } | null;
+  agency: { id: string } | null;
+}
+
+describe('center subgraph', () => {
+  it('seeds the demo network into an empty database once', async () => {
+    expect(await countUsers()).toBe(network.users.length);
+    expect(await centerSubgraph.seedDemoData(center.database.db)).toBe(false);
+    expect(await countUsers()).toBe(network.users.length);
+  });
+
+  it('has the demo accounts with their roles and tenants', async () => {
+    const response = await postGraphQL<{ users: { nodes: UserNode[] } }>(
+      center.url,
+      `{ users(first: 200) { nodes { id email role hospital { id } agency { id } } } }`,
+    );
+    expect(response.errors).toBeUndefined();
+    const byEmail = new Map(response.data!.users.nodes.map(({ id: _, ...user }) => [user.email, user]));
+    for (const account of DEMO_ACCOUNTS) expect(byEmail.get(account.email), account.email).toEqual(account);
+  });
+
+  it('stores for every demo account a hash that verifies the demo password and nothing else', async () => {
+    const emails = DEMO_ACCOUNTS.map((account) => account.email);
+    const rows = await center.database.db.selectFrom('users').select(['email', 'password_hash']).where('email', 'in', emails).execute();
+    expect(rows.map((row) => row.email).sort()).toEqual([...emails].sort());
+    for (const row of rows) {
+      expect(row.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+      expect(await verifyPassword(demo.DEMO_PASSWORD, row.password_hash), row.email).toBe(true);
+    }
+    expect(await verifyPassword('medport-demo!', rows[0]!.password_hash)).toBe(false);
+  });
+
+  it('never offers the password hash in the schema', async () => {
+    const response = await postGraphQL<{ __type: { fields: { name: string }[] } }>(center.url, `{ __type(name: "User") { fields { name } } }`);
+    expect(response.data!.__type.fields.map((field) => field.name.toLowerCase()).filter((name) => name.includes('password'))).toEqual([]);
+  });
+
+  it('refuses an account whose email is taken in another letter case, and adds no row', async () => {
+    const before = await countUsers();
+    const response = await postGraphQL(center.url, CREATE_USER, {
+      input: { email: 'Coordinator@HOSPITAL-1.demo', name: 'Second Coordinator', role: 'CENTER_STAFF', password: 'a long enough passphrase' },
+    });
+    expect(errorCodes(response)).toEqual(['CONFLICT']);
+    expect(await countUsers()).toBe(before);
+  });
+
+  it('rejects bad account input with a code naming the field, and writes nothing', async () => {
+    const before = await countUsers();
+    const valid = { email: 'new-crew@agency-1.demo', name: 'New Crew', role: 'EMS_CREW', agencyId: stableId('agency-1'), password: 'a long enough passphrase' };
+    const cases: [Record<string, unknown>, string, string | undefined][] = [
+      [{ ...valid, hospitalId: stableId('hospital-1') }, 'BAD_USER_INPUT', 'hospitalId'],
+      [{ ...valid, agencyId: null }, 'BAD_USER_INPUT', 'agencyId'],
+      [{ ...valid, role: 'HOSPITAL_STAFF' }, 'BAD_USER_INPUT', 'agencyId'],
+      [{ ...valid, role: 'CENTER_STAFF', agencyId: null, hospitalId: stableId('hospital-1') }, 'BAD_USER_INPUT', 'hospitalId'],
+      [{ ...valid, email: 'not an email' }, 'BAD_USER_INPUT', 'email'],
+      [{ ...valid, password: 'elevenchars' }, 'BAD_USER_INPUT', 'password'],
+      [{ ...valid, name: '   ' }, 'BAD_USER_INPUT', 'name'],
+      [{ ...valid, agencyId: stableId('no-such-agency') }, 'NOT_FOUND', undefined],
+      [{ ...valid, agencyId: 'not-an-id' }, 'NOT_FOUND', undefined],
+      [{ ...valid, role: 'HOSPITAL_ADMIN', agencyId: null, hospitalId: stableId('no-such-hospital') }, 'NOT_FOUND', undefined],
+    ];
+    for (const [input, code, field] of cases) {
+      const response = await postGraphQL(center.url, CREATE_USER, { input });
+      expect(errorCodes(response), JSON.stringify(input)).toEqual([code]);
+      expect(response.errors![0]!.extensions!.field, JSON.stringify(input)).toBe(field);
+    }
+    expect(await countUsers()).toBe(before);
+  });
+
+  it('creates an account with a lower-cased email whose stored hash verifies its password', async () => {
+    const response = await postGraphQL<{ createUser: UserNode }>(center.url, CREATE_USER, {
+      input: {
+        email: 'Dispatcher.Two@Agency-2.demo',
+        name: 'Second Dispatcher',
+        role: 'EMS_DISPATCHER',
+        agencyId: stableId('agency-2'),
+        password: 'correct horse battery staple',
+      },
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.createUser).toMatchObject({ email: 'dispatcher.two@agency-2.demo', hospital: null, agency: { id: stableId('agency-2') } });
+    const row = await center.database.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', response.data!.createUser.id)
+      .executeTakeFirstOrThrow();
+    expect(await verifyPassword('correct horse battery staple', row.password_hash)).toBe(true);
+  });
+
+  it('deactivates an account, which then leaves the default account list', async () => {
+    const analyst = stableId('user/analyst@center.demo');
+    const changed = await postGraphQL<{ setUserActive: { isActive: boolean } }>(
+      center.url,
+      `mutation($id: ID!) { setUserActive(id: $id, isActive: false) { isActive } }`,
+      { id: analyst },
+    );
+    expect(changed.data!.setUserActive.isActive).toBe(false);
+    const list = `query($filter: UserFilter) { users(first: 200, filter: $filter) { nodes { id } } }`;
+    const active = await postGraphQL<{ users: { nodes: { id: string }[] } }>(center.url, list, {});
+    expect(active.data!.users.nodes.map((user) => user.id)).not.toContain(analyst);
+    const all = await postGraphQL<{ users: { nodes: { id: string }[] } }>(center.url, list, { filter: { includeInactive: true } });
+    expect(all.data!.users.nodes.map((user) => user.id)).toContain(analyst);
+    const missing = await postGraphQL(center.url, `mutation { setUserActive(id: "not-an-id", isActive: true) { id } }`);
+    expect(errorCodes(missing)).toEqual(['NOT_FOUND']);
+  });
+
+  it('pages through accounts by email without gaps or repeats', async () => {
+    const query = `query($after: String) { users(first: 7, after: $after, filter: { includeInactive: true }) { nodes { id email } pageInfo { hasNextPage endCursor } } }`;
+    type Page = { users: { nodes: { id: string; email: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    const seen: { id: string; email: string }[] = [];
+    let after: string | null = null;
+    do {
+      const response: Awaited<ReturnType<typeof postGraphQL<Page>>> = await postGraphQL<Page>(center.url, query, { after });
+      seen.push(...response.data!.users.nodes);
+      after = response.data!.users.pageInfo.hasNextPage ? response.data!.users.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen.length).toBe(await countUsers());
+    expect(new Set(seen.map((user) => user.id)).size).toBe(seen.length);
+    expect(seen.map((user) => user.email)).toEqual(seen.map((user) => user.email).sort());
+  });
+
+  it('creates a hospital and changes its status', async () => {
+    const created = await postGraphQL<{ createHospital: { id: string; status: string; email: string } }>(
+      center.url,
+      `mutation($input: CreateHospitalInput!) { createHospital(input: $input) { id status email } }`,
+      { input: { name: 'Mercy Valley Hospital', address: { line: '1 Main St', city: 'Erie', state: 'PA', postalCode: '16501' }, email: 'Transfers@Mercy.example' } },
+    );
+    expect(created.data!.createHospital).toMatchObject({ status: 'ACTIVE', email: 'transfers@mercy.example' });
+    const update = `mutation($id: ID!, $input: UpdateHospitalInput!) { updateHospital(id: $id, input: $input) { status } }`;
+    const suspended = await postGraphQL<{ updateHospital: { status: string } }>(center.url, update, {
+      id: created.data!.createHospital.id,
+      input: { status: 'SUSPENDED' },
+    });
+    expect(suspended.data!.updateHospital.status).toBe('SUSPENDED');
+    expect(errorCodes(await postGraphQL(center.url, update, { id: stableId('no-such-hospital'), input: { status: 'ACTIVE' } }))).toEqual(['NOT_FOUND']);
+  });
+
+  it('counts every demo trip in the network summary', async () => {
+    const response = await postGraphQL<{ networkSummary: { tripCount: number; byStatus: { status: string; count: number }[] } }>(
+      center.url,
+      `{ networkSummary { tripCount byStatus { status count } } }`,
+    );
+    expect(response.errors).toBeUndefined();
+    const summary = response.data!.networkSummary;
+    expect(summary.tripCount).toBe(demo.DEMO_TRIP_COUNT);
+    const expected = Object.fromEntries(summary.byStatus.map((entry) => [entry.status, network.trips.filter((trip) => trip.status === entry.status).length]));
+    expect(Object.fromEntries(summary.byStatus.map((entry) => [entry.status, entry.count]))).toEqual(expected);
+  });
+
+  it('refuses a network summary whose range starts after it ends', async () => {
+    const response = await postGraphQL(center.url, `query($requested: TimeRangeInput) { networkSummary(requested: $requested) { tripCount } }`, {
+      requested: { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+    });
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('resolves 20 hospital references with one SQL statement', async () => {
+    const known = network.hospitals.map((hospital) => hospital.id);
+    const unknown = Array.from({ length: 20 - known.length }, (_, index) => stableId(`no-such-hospital-${index}`));
+    const representations = [...known, ...unknown].map((id) => ({ __typename: 'Hospital', id }));
+    statements.length = 0;
+    const response = await postGraphQL<{ _entities: ({ id: string; name: string } | null)[] }>(
+      center.url,
+      `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Hospital { id name } } }`,
+      { representations },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data!._entities.map((hospital) => hospital?.id ?? null)).toEqual([...known, ...unknown.map(() => null)]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toContain('/* findHospitalsByIds */');
+  });
+
+  it('resolves a reference with a malformed id to null without sending SQL', async () => {
+    statements.length = 0;
+    const response = await postGraphQL<{ _entities: unknown[] }>(
+      center.url,
+      `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id } } }`,
+      { representations: [{ __typename: 'User', id: 'not-a-uuid' }] },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data!._entities).toEqual([null]);
+    expect(statements).toHaveLength(0);
+  });
+
+  it('answers /health and /ready', async () => {
+    const base = center.url.replace('/graphql', '');
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+  });
+});
