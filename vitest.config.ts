@@ -1,6 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // Node loads graphql's CommonJS build (its package has no "exports"); vite would pick its ESM build for test
+    // files, and two copies of graphql refuse each other's schemas. Tests use the one Node uses.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql', { paths: [require.resolve('@apollo/server', { paths: ['./gateway'] })] }) }],
+  },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'tests/**/*.test.ts'],
     globalSetup: ['./tests/support/global-setup.ts'],

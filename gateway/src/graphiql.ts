@@ -14,8 +14,9 @@ interface Asset {
   body: Buffer;
 }
 
-function packageFile(specifier: string): Buffer {
-  return readFileSync(require.resolve(specifier));
+/** A file of an installed package, found through its package.json (react does not export its umd/ folder). */
+function packageFile(packageName: string, file: string): Buffer {
+  return readFileSync(path.join(path.dirname(require.resolve(`${packageName}/package.json`)), file));
 }
 
 function exampleTabs(directory: string) {
@@ -46,10 +47,10 @@ root.render(React.createElement(GraphiQL, {
 }));
 `;
   const assets: Record<string, Asset> = {
-    '/graphiql/react.js': { type: 'text/javascript', body: packageFile('react/umd/react.production.min.js') },
-    '/graphiql/react-dom.js': { type: 'text/javascript', body: packageFile('react-dom/umd/react-dom.production.min.js') },
-    '/graphiql/graphiql.js': { type: 'text/javascript', body: packageFile('graphiql/graphiql.min.js') },
-    '/graphiql/graphiql.css': { type: 'text/css', body: packageFile('graphiql/graphiql.min.css') },
+    '/graphiql/react.js': { type: 'text/javascript', body: packageFile('react', 'umd/react.production.min.js') },
+    '/graphiql/react-dom.js': { type: 'text/javascript', body: packageFile('react-dom', 'umd/react-dom.production.min.js') },
+    '/graphiql/graphiql.js': { type: 'text/javascript', body: packageFile('graphiql', 'graphiql.min.js') },
+    '/graphiql/graphiql.css': { type: 'text/css', body: packageFile('graphiql', 'graphiql.min.css') },
     '/graphiql/start.js': { type: 'text/javascript', body: Buffer.from(start) },
   };
   const page = Buffer.from(`<!doctype html>

@@ -46,7 +46,7 @@ export async function startStack(): Promise<Stack> {
   const databases = {} as Record<Silo, TestDatabase>;
   const statements = {} as Record<Silo, StatementLog>;
   const subgraphs = {} as Record<Silo, RunningSubgraph<unknown>>;
-  await Promise.all(
+  const results = await Promise.allSettled(
     silos.map(async (silo) => {
       databases[silo] = await createTestDatabase(silo);
       statements[silo] = new StatementLog();
@@ -54,6 +54,13 @@ export async function startStack(): Promise<Stack> {
       subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });
     }),
   );
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) {
+    // Leave no server running and no database behind when a part fails to start.
+    await Promise.allSettled(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
+    await Promise.allSettled(Object.values(databases).map((database) => database.drop()));
+    throw failure.reason;
+  }
   const gateway = await startGateway(
     loadGatewayConfig({
       HOST: '127.0.0.1',

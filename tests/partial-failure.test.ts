@@ -1,0 +1,49 @@
+import { demo } from '@medport/domain';
+import { postGraphQL } from '@medport/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './support/stack.js';
+
+let stack: Stack;
+const network = demo.buildDemoNetwork();
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a silo that is down', () => {
+  it('leaves the rest of the answer intact and names the missing service', async () => {
+    const query = `{ transportRequests(first: 20, filter: { status: [COMPLETED] }) { nodes { id status origin { name } hospital { name } assignedAgency { name } } } }`;
+    const healthy: any = await postGraphQL(stack.gatewayUrl, query);
+    expect(healthy.errors).toBeUndefined();
+    expect(healthy.data.transportRequests.nodes.every((node: any) => node.assignedAgency?.name)).toBe(true);
+
+    await stack.stopSubgraph('ems');
+
+    const degraded: any = await postGraphQL(stack.gatewayUrl, query);
+    expect(degraded.status).toBe(200);
+    const nodes = degraded.data.transportRequests.nodes;
+    expect(nodes.map((node: any) => node.id)).toEqual(healthy.data.transportRequests.nodes.map((node: any) => node.id));
+    for (const node of nodes) {
+      const trip = network.trips.find((candidate) => candidate.id === node.id)!;
+      expect(node.assignedAgency).toBeNull();
+      expect(node.origin.name).toBe(network.facilities.find((facility) => facility.id === trip.originFacilityId)!.name);
+      expect(node.hospital.name).toBe(network.hospitals.find((hospital) => hospital.id === trip.hospitalId)!.name);
+    }
+    expect(degraded.errors).toHaveLength(1);
+    expect(degraded.errors[0].message).toMatch(/ems/);
+    expect(degraded.errors[0].extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'ems' });
+  });
+
+  it('fails only the fields of the missing service when asked for them directly', async () => {
+    const response: any = await postGraphQL(stack.gatewayUrl, `query($id: ID!) { agency(id: $id) { name } facilities(first: 1) { nodes { name } } }`, {
+      id: network.agencies[0]!.id,
+    });
+    expect(response.data.agency).toBeNull();
+    expect(response.data.facilities.nodes).toHaveLength(1);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ serviceName: 'ems' });
+  });
+});

@@ -1,0 +1,248 @@
+import { demo } from '@medport/domain';
+import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
+import { errorCodes, postGraphQL } from '@medport/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './support/stack.js';
+
+let stack: Stack;
+const network = demo.buildDemoNetwork();
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const TRIPS_ACROSS_SILOS = `query($first: Int, $filter: TransportRequestFilter) {
+  transportRequests(first: $first, filter: $filter) {
+    nodes {
+      id
+      origin { name hospital { id } }
+      hospital { name }
+      assignedAgency { name }
+      assignedUnit { unitNumber }
+    }
+  }
+}`;
+
+const countTrips = async () =>
+  Number(
+    (
+      await (stack.subgraphs.hospital.database.db as any)
+        .selectFrom('transport_requests')
+        .select((eb: any) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe('the supergraph through the gateway', () => {
+  it('answers one query with data from all three silos', async () => {
+    const response: any = await postGraphQL(stack.gatewayUrl, TRIPS_ACROSS_SILOS, {
+      first: 60,
+      filter: { status: ['ASSIGNED', 'TRANSPORTING', 'COMPLETED'] },
+    });
+    expect(response.errors).toBeUndefined();
+    const nodes = response.data.transportRequests.nodes;
+    expect(nodes.length).toBe(60);
+    for (const node of nodes) {
+      const trip = network.trips.find((candidate) => candidate.id === node.id)!;
+      expect(node.origin.name).toBe(network.facilities.find((facility) => facility.id === trip.originFacilityId)!.name);
+      expect(node.hospital.name).toBe(network.hospitals.find((hospital) => hospital.id === trip.hospitalId)!.name);
+      expect(node.assignedAgency.name).toBe(network.agencies.find((agency) => agency.id === trip.assignedAgencyId)!.name);
+      expect(node.assignedUnit.unitNumber).toBe(network.units.find((unit) => unit.id === trip.assignedUnitId)!.unitNumber);
+    }
+  });
+
+  it('loads the agencies, units and hospitals of any number of trips with one SQL statement each', async () => {
+    const statementsFor = async (first: number) => {
+      for (const log of Object.values(stack.statements)) log.clear();
+      const response: any = await postGraphQL(stack.gatewayUrl, TRIPS_ACROSS_SILOS, { first, filter: { status: ['COMPLETED'] } });
+      expect(response.errors).toBeUndefined();
+      expect(response.data.transportRequests.nodes).toHaveLength(first);
+      const from = (silo: 'ems' | 'center', table: string) =>
+        stack.statements[silo].statements.filter((sql) => new RegExp(`from "${table}"`).test(sql)).length;
+      return {
+        agencies: from('ems', 'agencies'),
+        units: from('ems', 'units'),
+        hospitals: from('center', 'hospitals'),
+        ems: stack.statements.ems.statements.length,
+        center: stack.statements.center.statements.length,
+      };
+    };
+    const few = await statementsFor(10);
+    const many = await statementsFor(100);
+    expect(many).toMatchObject({ agencies: 1, units: 1, hospitals: 1 });
+    expect(many).toEqual(few);
+  });
+
+  it('loads one agency referenced by many trips with one SQL statement', async () => {
+    const agency = network.agencies[0]!;
+    stack.statements.ems.clear();
+    const response: any = await postGraphQL(stack.gatewayUrl, TRIPS_ACROSS_SILOS, { first: 100, filter: { assignedAgencyId: agency.id } });
+    const nodes = response.data.transportRequests.nodes;
+    expect(nodes.length).toBe(Math.min(100, network.trips.filter((trip) => trip.assignedAgencyId === agency.id).length));
+    expect(nodes.length).toBeGreaterThan(30);
+    expect(new Set(nodes.map((node: any) => node.assignedAgency.name))).toEqual(new Set([agency.name]));
+    expect(stack.statements.ems.statements.filter((sql) => sql.includes('from "agencies"'))).toHaveLength(1);
+  });
+
+  it('creates, changes and cancels a transport request, and shows it with cross-silo fields', async () => {
+    const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === network.hospitals[1]!.id);
+    const created: any = await postGraphQL(
+      stack.gatewayUrl,
+      `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id status hospital { name } destination { name } } }`,
+      {
+        input: {
+          originFacilityId: origin!.id,
+          destinationFacilityId: destination!.id,
+          patientReference: 'ENC-2026-0042',
+          transportLevel: 'BLS',
+          priority: 'ROUTINE',
+          scheduledPickupAt: new Date(Date.now() + 3_600_000).toISOString(),
+        },
+      },
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createTransportRequest).toMatchObject({
+      status: 'REQUESTED',
+      hospital: { name: network.hospitals[1]!.name },
+      destination: { name: destination!.name },
+    });
+    const id = created.data.createTransportRequest.id;
+    const updated: any = await postGraphQL(
+      stack.gatewayUrl,
+      `mutation($id: ID!) { updateTransportRequest(id: $id, input: { priority: URGENT, specialRequirements: [OXYGEN] }) { priority specialRequirements } }`,
+      { id },
+    );
+    expect(updated.data.updateTransportRequest).toEqual({ priority: 'URGENT', specialRequirements: ['OXYGEN'] });
+    const cancelled: any = await postGraphQL(
+      stack.gatewayUrl,
+      `mutation($id: ID!) { cancelTransportRequest(id: $id, input: { reason: SCHEDULING_CHANGE, party: HOSPITAL }) { status history { status } } }`,
+      { id },
+    );
+    expect(cancelled.data.cancelTransportRequest).toEqual({ status: 'CANCELLED', history: [{ status: 'REQUESTED' }, { status: 'CANCELLED' }] });
+  });
+
+  it('rejects bad input with a clear code and writes nothing', async () => {
+    const before = await countTrips();
+    const create = `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id } }`;
+    const facility = network.facilities[0]!;
+    const input = {
+      originFacilityId: facility.id,
+      destinationFacilityId: network.facilities[1]!.id,
+      patientReference: 'MRN-777777',
+      transportLevel: 'BLS',
+      priority: 'ROUTINE',
+    };
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['unknown id', { input: { ...input, originFacilityId: '7d4f6c9e-0000-4000-8000-000000000000' } }, 'NOT_FOUND'],
+      ['invalid enum', { input: { ...input, priority: 'WHENEVER' } }, 'BAD_USER_INPUT'],
+      ['missing required field', { input: { ...input, patientReference: undefined } }, 'BAD_USER_INPUT'],
+    ];
+    for (const [name, variables, code] of cases) {
+      expect(errorCodes(await postGraphQL(stack.gatewayUrl, create, variables)), name).toEqual([code]);
+    }
+    const list = `query($after: String, $filter: TransportRequestFilter) { transportRequests(after: $after, filter: $filter) { nodes { id } } }`;
+    expect(errorCodes(await postGraphQL(stack.gatewayUrl, list, { after: 'bm90LWEtY3Vyc29y' }))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      errorCodes(await postGraphQL(stack.gatewayUrl, list, { filter: { requested: { from: '2026-12-01T00:00:00Z', to: '2026-11-01T00:00:00Z' } } })),
+    ).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await postGraphQL(stack.gatewayUrl, `query { agency(id: "not-an-id") { name } }`))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await postGraphQL(stack.gatewayUrl, `query { hospital(id: "7d4f6c9e-0000-4000-8000-000000000000") { name } }`))).toEqual([
+      'NOT_FOUND',
+    ]);
+    expect(await countTrips()).toBe(before);
+  });
+
+  it('refuses operations beyond the depth and alias limits, and batched requests', async () => {
+    // 12 levels deep (the limit is 10) but cheap, so the depth limit is what refuses it.
+    let deep = 'id';
+    for (let level = 0; level < 3; level++) deep = `facilities(first: 1) { nodes { hospital { ${deep} } } }`;
+    const tooDeep = await postGraphQL(stack.gatewayUrl, `query($id: ID!) { hospital(id: $id) { ${deep} } }`, { id: network.hospitals[0]!.id });
+    expect(tooDeep.errors?.[0]?.message).toMatch(/depth/i);
+    expect(tooDeep.data ?? null).toBeNull();
+
+    const aliases = Array.from({ length: 20 }, (_, index) => `a${index}: facility(id: $id) { id }`).join(' ');
+    const tooManyAliases = await postGraphQL(stack.gatewayUrl, `query($id: ID!) { ${aliases} }`, { id: network.facilities[0]!.id });
+    expect(tooManyAliases.errors?.[0]?.message).toMatch(/alias/i);
+
+    const batch = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    });
+    expect(batch.status).toBe(400);
+  });
+
+  it('refuses a GET query that could be a cross-site request', async () => {
+    const response = await fetch(`${stack.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/CSRF/i);
+    const withPreflightHeader = await fetch(`${stack.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(withPreflightHeader.status).toBe(200);
+  });
+
+  it('serves a self-hosted GraphiQL with the example operations in development', async () => {
+    const page = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(sources.length).toBeGreaterThanOrEqual(4);
+    for (const source of sources) {
+      expect(source.startsWith('/graphiql/'), source).toBe(true);
+      const asset = await fetch(new URL(source, stack.gatewayUrl));
+      expect(asset.status, source).toBe(200);
+    }
+    const start = await (await fetch(new URL('/graphiql/start.js', stack.gatewayUrl))).text();
+    expect(start).toContain('TripsAcrossSilos');
+  });
+
+  it('answers /health and /ready on the gateway and every subgraph', async () => {
+    for (const url of [stack.gatewayUrl, ...Object.values(stack.subgraphs).map((subgraph) => subgraph.url)]) {
+      expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(200);
+      expect((await fetch(url.replace('/graphql', '/ready'))).status).toBe(200);
+    }
+  });
+});
+
+describe('the gateway in production', () => {
+  let production: RunningGateway;
+
+  beforeAll(async () => {
+    production = await startGateway(
+      loadGatewayConfig({
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        GATEWAY_PORT: '0',
+        LOG_LEVEL: 'silent',
+        HOSPITAL_URL: stack.subgraphs.hospital.url,
+        EMS_URL: stack.subgraphs.ems.url,
+        CENTER_URL: stack.subgraphs.center.url,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await production?.stop();
+  });
+
+  it('turns off introspection, the IDE and field suggestions, and still serves queries', async () => {
+    const introspection = await postGraphQL(production.url, '{ __schema { types { name } } }');
+    expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+    const page = await fetch(production.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toContain('graphiql');
+    const typo = await postGraphQL(production.url, '{ transportRequest(id: "x") { statsu } }');
+    expect(typo.errors?.[0]?.message).not.toMatch(/did you mean/i);
+    const query: any = await postGraphQL(production.url, '{ agencies(first: 2) { nodes { name } } }');
+    expect(query.data.agencies.nodes).toHaveLength(2);
+  });
+
+  it('hides internal error details', async () => {
+    const response = await postGraphQL(production.url, '{ transportRequests(first: 1) { nodes { id } } }');
+    expect(JSON.stringify(response)).not.toMatch(/stacktrace|at .*\.ts:/);
+  });
+});
