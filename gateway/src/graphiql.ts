@@ -38,12 +38,17 @@ function exampleTabs(directory: string) {
 export function createGraphiQL(graphqlPath = '/graphql') {
   const tabs = exampleTabs(EXAMPLE_OPERATIONS_DIR);
   const start = `
+const tabs = ${JSON.stringify(tabs)};
+// GraphiQL fills the first tab's variables from storage, not from defaultTabs: seed them on a first visit.
+if (!localStorage.getItem('graphiql:tabState') && tabs[0] && tabs[0].variables) {
+  localStorage.setItem('graphiql:variables', tabs[0].variables);
+}
 const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(graphqlPath)} });
 const root = ReactDOM.createRoot(document.getElementById('graphiql'));
 root.render(React.createElement(GraphiQL, {
   fetcher,
   defaultEditorToolsVisibility: true,
-  defaultTabs: ${JSON.stringify(tabs)},
+  defaultTabs: tabs,
 }));
 `;
   const assets: Record<string, Asset> = {
@@ -80,6 +85,11 @@ root.render(React.createElement(GraphiQL, {
   return function handle(request: IncomingMessage, response: ServerResponse): boolean {
     if (request.method !== 'GET') return false;
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/favicon.ico') {
+      response.writeHead(204);
+      response.end();
+      return true;
+    }
     const asset = assets[url.pathname];
     if (asset) {
       response.writeHead(200, { 'content-type': `${asset.type}; charset=utf-8`, 'cache-control': 'public, max-age=3600', ...securityHeaders });

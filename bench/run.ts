@@ -1,0 +1,121 @@
+/**
+ * Load benchmark of the gateway: starts the three subgraphs and the gateway as separate processes on spare ports
+ * (embedded in-memory databases, or PostgreSQL when the *_DATABASE_URL variables are set), then sends each
+ * scenario from BENCH_CONNECTIONS concurrent clients for BENCH_SECONDS per round, BENCH_ROUNDS rounds with the
+ * scenarios alternating, and prints medians over the rounds. Bounded in time; talks only to 127.0.0.1.
+ *
+ *   npx pnpm@10 bench                     BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 by default
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const basePort = Number(process.env.BENCH_BASE_PORT ?? 4600);
+
+const ports = { gateway: basePort, hospital: basePort + 1, ems: basePort + 2, center: basePort + 3 };
+const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
+
+const scenarios: { name: string; query: string; variables?: Record<string, unknown> }[] = [
+  {
+    name: 'trips across 3 silos (50 trips)',
+    query: `{ transportRequests(first: 50) { nodes { id status origin { name } hospital { name } assignedAgency { name } assignedUnit { unitNumber } } } }`,
+  },
+  {
+    name: 'one trip with history and responses',
+    query: `query($filter: TransportRequestFilter) { transportRequests(first: 1, filter: $filter) { nodes { id history { status occurredAt } responses { agency { name } status } } } }`,
+    variables: { filter: { status: ['TRANSPORTING'] } },
+  },
+  { name: 'agencies with units (ems only)', query: `{ agencies(first: 5) { nodes { name units(first: 5) { nodes { unitNumber status } } } } }` },
+];
+
+function startService(name: string, entry: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      MEDPORT_DATA_DIR: 'memory',
+      SEED_DEMO_DATA: 'true',
+      GATEWAY_PORT: String(ports.gateway),
+      HOSPITAL_PORT: String(ports.hospital),
+      EMS_PORT: String(ports.ems),
+      CENTER_PORT: String(ports.center),
+      HOSPITAL_URL: `http://127.0.0.1:${ports.hospital}/graphql`,
+      EMS_URL: `http://127.0.0.1:${ports.ems}/graphql`,
+      CENTER_URL: `http://127.0.0.1:${ports.center}/graphql`,
+      // The benchmark asks wide questions on purpose; limits are not what it measures.
+      MAX_COST: '1000000',
+    },
+  });
+  child.on('exit', (code) => {
+    if (!stopping) console.error(`${name} exited early (${code})`);
+  });
+  return child;
+}
+
+async function waitReady(port: number) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (await fetch(`http://127.0.0.1:${port}/ready`).then((response) => response.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`service on port ${port} did not become ready`);
+}
+
+async function round(scenario: (typeof scenarios)[number]) {
+  const body = JSON.stringify({ query: scenario.query, variables: scenario.variables ?? {} });
+  const latencies: number[] = [];
+  let failures = 0;
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < end) {
+        const started = performance.now();
+        const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const result = (await response.json()) as { errors?: unknown[] };
+        if (!response.ok || result.errors) failures++;
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (share: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * share))]!;
+  return { requestsPerSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99), failures };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+let stopping = false;
+const children = [
+  startService('hospital', 'subgraphs/hospital/src/main.ts'),
+  startService('ems', 'subgraphs/ems/src/main.ts'),
+  startService('center', 'subgraphs/center/src/main.ts'),
+  startService('gateway', 'gateway/src/main.ts'),
+];
+try {
+  for (const port of Object.values(ports)) await waitReady(port);
+  for (const scenario of scenarios) await round({ ...scenario }); // warm-up: JIT, pools, plans
+  const results = new Map(scenarios.map((scenario) => [scenario.name, [] as Awaited<ReturnType<typeof round>>[]]));
+  for (let index = 0; index < rounds; index++) {
+    for (const scenario of scenarios) results.get(scenario.name)!.push(await round(scenario));
+  }
+  console.log(`\n${connections} connections, ${rounds} rounds of ${seconds}s, medians (node ${process.version}):`);
+  console.table(
+    [...results].map(([name, runs]) => ({
+      scenario: name,
+      'req/s': Math.round(median(runs.map((run) => run.requestsPerSecond))),
+      'p50 ms': Number(median(runs.map((run) => run.p50)).toFixed(1)),
+      'p99 ms': Number(median(runs.map((run) => run.p99)).toFixed(1)),
+      failures: runs.reduce((sum, run) => sum + run.failures, 0),
+    })),
+  );
+} finally {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+}
