@@ -49,3 +49,20 @@ export function lifecycleRank(status: TransportStatus): number {
   if (status === 'CANCELLED' || status === 'EXPIRED') return FORWARD_PATH.length;
   return FORWARD_PATH.indexOf(status);
 }
+
+/**
+ * The column that records when a trip reached each status. Every silo that keeps trip times (the hospital's
+ * transport requests, the center's facts) uses these names, so the same event stamps the same column everywhere.
+ */
+export const MILESTONE_COLUMN = {
+  REQUESTED: 'requested_at',
+  ACCEPTED: 'accepted_at',
+  ASSIGNED: 'assigned_at',
+  EN_ROUTE: 'en_route_at',
+  AT_PICKUP: 'at_pickup_at',
+  TRANSPORTING: 'picked_up_at',
+  AT_DESTINATION: 'at_destination_at',
+  COMPLETED: 'completed_at',
+  CANCELLED: 'cancelled_at',
+  EXPIRED: 'expired_at',
+} as const satisfies Record<TransportStatus, string>;

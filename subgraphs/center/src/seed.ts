@@ -1,9 +1,8 @@
 import { label } from '@medport/database';
-import { demo, newId, stableId } from '@medport/domain';
+import { demo, MILESTONE_COLUMN, newId, stableId } from '@medport/domain';
 import type { Kysely } from 'kysely';
 import type { CenterDatabase } from './database.js';
 import { jsonText, type JsonValue } from '@medport/database';
-import { FACT_MILESTONE_COLUMN } from './modules/analytics/analytics.table.js';
 import { hashPassword } from './modules/users/passwords.js';
 
 const SETTINGS: { key: string; value: JsonValue; description: string }[] = [
@@ -142,7 +141,7 @@ export async function seedCenterDemoData(db: Kysely<CenterDatabase>): Promise<bo
         .insertInto('trip_facts')
         .values(
           network.trips.slice(start, start + BATCH_SIZE).map((trip) => {
-            const milestones = Object.fromEntries(trip.milestones.map((milestone) => [FACT_MILESTONE_COLUMN[milestone.status], milestone.at]));
+            const milestones = Object.fromEntries(trip.milestones.map((milestone) => [MILESTONE_COLUMN[milestone.status], milestone.at]));
             return {
               trip_id: trip.id,
               hospital_id: trip.hospitalId,

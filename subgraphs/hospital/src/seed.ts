@@ -1,8 +1,7 @@
 import { label } from '@medport/database';
-import { demo, newId } from '@medport/domain';
+import { demo, MILESTONE_COLUMN, newId } from '@medport/domain';
 import type { Kysely } from 'kysely';
 import type { HospitalDatabase } from './database.js';
-import { MILESTONE_COLUMN } from './modules/transport-requests/transport-requests.table.js';
 
 /** Seeds the hospital silo's part of the demo network, unless it already holds facilities. */
 export async function seedHospitalDemoData(db: Kysely<HospitalDatabase>): Promise<boolean> {

@@ -2,6 +2,7 @@ import {
   CancellationPartyEnum,
   CancellationReasonEnum,
   enumValues,
+  rolesOfTenant,
   ServiceStatusEnum,
   TransportLevelEnum,
   TransportPriorityEnum,
@@ -10,7 +11,6 @@ import {
 } from '@medport/domain';
 import { sql, type Kysely } from 'kysely';
 import { oneOf } from '@medport/database';
-import { rolesOfTenant } from '@medport/domain';
 import { NOTIFICATION_CHANNELS } from '../modules/system/system.table.js';
 
 export async function up(db: Kysely<any>): Promise<void> {

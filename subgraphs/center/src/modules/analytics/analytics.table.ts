@@ -1,3 +1,4 @@
+import { MILESTONE_COLUMN } from '@medport/domain';
 import type { CancellationParty, CancellationReason, TransportLevel, TransportPriority, TransportStatus } from '@medport/domain';
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 
@@ -35,16 +36,5 @@ export type TripFactRow = Selectable<TripFactsTable>;
 export type NewTripFactRow = Insertable<TripFactsTable>;
 export type TripFactUpdate = Updateable<TripFactsTable>;
 
-/** The column stamped when a trip reaches each status (the same names as the hospital silo's trips). */
-export const FACT_MILESTONE_COLUMN = {
-  REQUESTED: 'requested_at',
-  ACCEPTED: 'accepted_at',
-  ASSIGNED: 'assigned_at',
-  EN_ROUTE: 'en_route_at',
-  AT_PICKUP: 'at_pickup_at',
-  TRANSPORTING: 'picked_up_at',
-  AT_DESTINATION: 'at_destination_at',
-  COMPLETED: 'completed_at',
-  CANCELLED: 'cancelled_at',
-  EXPIRED: 'expired_at',
-} as const satisfies Record<TransportStatus, keyof TripFactsTable>;
+/** Every milestone column of the domain exists in this table. */
+MILESTONE_COLUMN satisfies Record<TransportStatus, keyof TripFactsTable>;

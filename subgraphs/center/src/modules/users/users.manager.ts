@@ -1,10 +1,9 @@
-import { newId, type UserRole } from '@medport/domain';
+import { newId, TENANT_OF_ROLE, type UserRole } from '@medport/domain';
 import { badInput, conflict, isId, notFound, requireText } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
 import { findRegistrationByAgencyId } from '../service-registry/service-registry.repository.js';
 import { requireEmail } from './email.js';
 import { hashPassword } from './passwords.js';
-import { TENANT_OF_ROLE } from '@medport/domain';
 import { insertUser, updateUserActive, type UserFilter } from './users.repository.js';
 import type { UserRow } from './users.table.js';
 

@@ -2,6 +2,7 @@ import { inTransaction } from '@medport/database';
 import {
   canTransition,
   isCancellable,
+  MILESTONE_COLUMN,
   newId,
   type CancellationParty,
   type CancellationReason,
@@ -19,7 +20,7 @@ import {
   updateTransportRequest,
   type TransportRequestFilter,
 } from './transport-requests.repository.js';
-import { MILESTONE_COLUMN, type TransportRequestRow, type TransportRequestUpdate } from './transport-requests.table.js';
+import type { TransportRequestRow, TransportRequestUpdate } from './transport-requests.table.js';
 
 export interface CreateTransportRequestInput {
   originFacilityId: string;

@@ -1,3 +1,4 @@
+import { MILESTONE_COLUMN } from '@medport/domain';
 import type {
   CancellationParty,
   CancellationReason,
@@ -59,16 +60,5 @@ export type TransportRequestUpdate = Updateable<TransportRequestsTable>;
 export type TripHistoryRow = Selectable<TripHistoryTable>;
 export type NewTripHistoryRow = Insertable<TripHistoryTable>;
 
-/** The column stamped when a trip reaches each status. */
-export const MILESTONE_COLUMN = {
-  REQUESTED: 'requested_at',
-  ACCEPTED: 'accepted_at',
-  ASSIGNED: 'assigned_at',
-  EN_ROUTE: 'en_route_at',
-  AT_PICKUP: 'at_pickup_at',
-  TRANSPORTING: 'picked_up_at',
-  AT_DESTINATION: 'at_destination_at',
-  COMPLETED: 'completed_at',
-  CANCELLED: 'cancelled_at',
-  EXPIRED: 'expired_at',
-} as const satisfies Record<TransportStatus, keyof TransportRequestsTable>;
+/** Every milestone column of the domain exists in this table. */
+MILESTONE_COLUMN satisfies Record<TransportStatus, keyof TransportRequestsTable>;
