@@ -11,7 +11,8 @@ export function rowsById<Row extends { id: string }>(fetch: (ids: readonly strin
     const wellFormed = ids.filter(isId);
     const rows = wellFormed.length > 0 ? await fetch(wellFormed) : [];
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    // PostgreSQL returns uuids in lower case; a client may have sent upper case.
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   });
 }
 
@@ -23,8 +24,8 @@ export function rowsByGroup<Row>(fetch: (ids: readonly string[]) => Promise<Row[
   return new DataLoader<string, Row[]>(async (keys) => {
     const wellFormed = keys.filter(isId);
     const rows = wellFormed.length > 0 ? await fetch(wellFormed) : [];
-    const groups = new Map<string, Row[]>(keys.map((key) => [key, []]));
+    const groups = new Map<string, Row[]>(keys.map((key) => [key.toLowerCase(), []]));
     for (const row of rows) groups.get(groupOf(row))?.push(row);
-    return keys.map((key) => groups.get(key)!);
+    return keys.map((key) => groups.get(key.toLowerCase())!);
   });
 }

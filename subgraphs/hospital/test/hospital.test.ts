@@ -2,24 +2,35 @@ import { loadSubgraphConfig } from '@medport/config';
 import { demo } from '@medport/domain';
 import { startSubgraph, type RunningSubgraph } from '@medport/server';
 import { createTestDatabase, errorCodes, postGraphQL, type TestDatabase } from '@medport/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hospitalSubgraph, type HospitalDatabase } from '../src/index.js';
 
 let database: TestDatabase;
 let hospital: RunningSubgraph<HospitalDatabase>;
+/** Every SQL statement the subgraph ran since the last reset. */
+let statements: string[] = [];
 const network = demo.buildDemoNetwork();
 const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === network.hospitals[0]!.id);
 
 beforeAll(async () => {
   database = await createTestDatabase('hospital');
   const config = loadSubgraphConfig('hospital', 0, { ...database.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
-  hospital = await startSubgraph(hospitalSubgraph, config);
+  hospital = await startSubgraph(hospitalSubgraph, config, { onQuery: (event) => statements.push(event.query.sql) });
+});
+
+beforeEach(() => {
+  statements = [];
 });
 
 afterAll(async () => {
   await hospital?.stop();
   await database?.drop();
 });
+
+const statementsAgainst = (table: string) => statements.filter((statement) => statement.includes(`from "${table}"`));
+const HOSPITAL_FACILITIES = `query ($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Hospital { facilities(first: 2) { nodes { name } pageInfo { hasNextPage } } } }
+}`;
 
 const countTrips = async () =>
   Number((await hospital.database.db.selectFrom('transport_requests').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -72,6 +83,11 @@ describe('hospital subgraph', () => {
       expect(errorCodes(response), JSON.stringify(input)).toEqual([code]);
     }
     expect(await countTrips()).toBe(before);
+  });
+
+  it('rejects a malformed hospital id in the facilities filter instead of failing in SQL', async () => {
+    const response = await postGraphQL(hospital.url, `{ facilities(filter: { hospitalId: "not-an-id" }) { nodes { id } } }`);
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('rejects a malformed cursor and an impossible date range', async () => {
@@ -150,6 +166,38 @@ describe('hospital subgraph', () => {
     expect(errorCodes(duplicate)).toEqual(['BAD_USER_INPUT']);
     const kept: any = await postGraphQL(hospital.url, `query($id: ID!) { agencyPreferences(hospitalId: $id) { agency { id } } }`, { id: hospitalId });
     expect(kept.data.agencyPreferences.map((p: any) => p.agency.id)).toEqual([b!.id, a!.id]);
+  });
+
+  it('resolves the facilities of many hospitals in one statement, each hospital its own page by name', async () => {
+    type Entities = { _entities: { facilities: { nodes: { name: string }[]; pageInfo: { hasNextPage: boolean } } }[] };
+    const representations = network.hospitals.map((entry) => ({ __typename: 'Hospital', id: entry.id }));
+    const response = await postGraphQL<Entities>(hospital.url, HOSPITAL_FACILITIES, { representations });
+
+    expect(response.errors).toBeUndefined();
+    expect(representations).toHaveLength(4);
+    const expected = network.hospitals.map((entry) => {
+      const names = network.facilities
+        .filter((facility) => facility.hospitalId === entry.id)
+        .map((facility) => facility.name)
+        .sort();
+      return { facilities: { nodes: names.slice(0, 2).map((name) => ({ name })), pageInfo: { hasNextPage: names.length > 2 } } };
+    });
+    expect(response.data!._entities).toEqual(expected);
+    expect(statementsAgainst('facilities')).toHaveLength(1);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toContain('/* listFacilityPagesOfHospitals */');
+  });
+
+  it('gives a hospital with a malformed id no facilities instead of failing the others', async () => {
+    type Entities = { _entities: { facilities: { nodes: { name: string }[] } }[] };
+    const representations = [network.hospitals[0]!.id, 'not-an-id'].map((id) => ({ __typename: 'Hospital', id }));
+    const response = await postGraphQL<Entities>(hospital.url, HOSPITAL_FACILITIES, { representations });
+
+    expect(response.errors).toBeUndefined();
+    const [known, malformed] = response.data!._entities;
+    expect(known!.facilities.nodes).toHaveLength(2);
+    expect(malformed!.facilities.nodes).toEqual([]);
+    expect(statementsAgainst('facilities')).toHaveLength(1);
   });
 
   it('creates and updates a facility, and validates coordinates', async () => {

@@ -77,7 +77,11 @@ export async function agencyUnitConnection(
   args: PageArgs & { includeInactive?: boolean | null },
 ): Promise<Connection<UnitRow>> {
   const page = parsePage(args);
-  const rows = await context.loaders.unitPagesOfAgencies.load({ agencyId, includeInactive: args.includeInactive ?? false, page });
+  const rows = await context.loaders.unitPagesOfAgencies.load({
+    groupId: agencyId,
+    options: { includeInactive: args.includeInactive ?? false },
+    page,
+  });
   return toConnection(rows, page, unitCursor);
 }
 

@@ -1,7 +1,19 @@
 import { newId, type FacilityType, type SpecialRequirement } from '@medport/domain';
-import { isId, notFound, optionalText, requireDistinct, requireGeoPoint, requireText } from '@medport/graphql';
+import {
+  badInput,
+  isId,
+  notFound,
+  optionalText,
+  parsePage,
+  requireDistinct,
+  requireGeoPoint,
+  requireText,
+  toConnection,
+  type Connection,
+  type PageArgs,
+} from '@medport/graphql';
 import type { HospitalContext } from '../../context.js';
-import { insertFacility, updateFacility } from './facilities.repository.js';
+import { insertFacility, listFacilities, updateFacility, type FacilityFilter } from './facilities.repository.js';
 import type { FacilityRow, FacilityUpdate } from './facilities.table.js';
 
 export interface AddressInput {
@@ -32,6 +44,30 @@ function addressColumns(address: AddressInput) {
     state: requireText(address.state, 'address.state', 50),
     postal_code: requireText(address.postalCode, 'address.postalCode', 20),
   };
+}
+
+const facilityCursor = (row: FacilityRow) => ({ key: row.name, id: row.id });
+
+export async function facilityConnection(context: HospitalContext, filter: FacilityFilter, args: PageArgs): Promise<Connection<FacilityRow>> {
+  if (filter.hospitalId && !isId(filter.hospitalId)) throw badInput('`filter.hospitalId` is not a valid id.', 'filter.hospitalId');
+  const page = parsePage(args);
+  const rows = await listFacilities(context.db, filter, page);
+  return toConnection(rows, page, facilityCursor);
+}
+
+/** One hospital's page of facilities; the pages of all hospitals in a list are fetched together. */
+export async function hospitalFacilityConnection(
+  context: HospitalContext,
+  hospitalId: string,
+  args: PageArgs & { includeInactive?: boolean | null },
+): Promise<Connection<FacilityRow>> {
+  const page = parsePage(args);
+  const rows = await context.loaders.facilityPagesOfHospitals.load({
+    groupId: hospitalId,
+    options: { includeInactive: args.includeInactive ?? false },
+    page,
+  });
+  return toConnection(rows, page, facilityCursor);
 }
 
 export async function getFacility(context: HospitalContext, id: string): Promise<FacilityRow> {

@@ -1,7 +1,14 @@
-import { parsePage, toConnection, type PageArgs } from '@medport/graphql';
+import type { PageArgs } from '@medport/graphql';
 import type { HospitalContext } from '../../context.js';
-import { changeFacility, createFacility, getFacility, type CreateFacilityInput, type UpdateFacilityInput } from './facilities.manager.js';
-import { listFacilities, type FacilityFilter } from './facilities.repository.js';
+import {
+  changeFacility,
+  createFacility,
+  facilityConnection,
+  getFacility,
+  type CreateFacilityInput,
+  type UpdateFacilityInput,
+} from './facilities.manager.js';
+import type { FacilityFilter } from './facilities.repository.js';
 import type { FacilityRow } from './facilities.table.js';
 
 export interface FacilityFilterInput {
@@ -9,12 +16,6 @@ export interface FacilityFilterInput {
   types?: FacilityFilter['types'];
   nameContains?: string | null;
   includeInactive?: boolean | null;
-}
-
-export async function facilityConnection(context: HospitalContext, filter: FacilityFilter, args: PageArgs) {
-  const page = parsePage(args);
-  const rows = await listFacilities(context.db, filter, page);
-  return toConnection(rows, page, (row) => ({ key: row.name, id: row.id }));
 }
 
 export const facilityResolvers = {
