@@ -3,7 +3,16 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { createGraphQLHttpServer, createLogger, formatErrorFor, listen, requestIdOf, type Listening, type Logger } from '@medport/server';
+import {
+  createGraphQLHttpServer,
+  createLogger,
+  formatErrorFor,
+  listen,
+  requestIdOf,
+  requestLogPlugin,
+  type Listening,
+  type Logger,
+} from '@medport/server';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createGraphiQL } from './graphiql.js';
@@ -50,7 +59,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     validationRules: protection.validationRules,
     formatError: formatErrorFor(logger),
     // Armor's plugins only read the operation, so they fit any context type.
-    plugins: [...(protection.plugins as ApolloServerPlugin<GatewayContext>[]), ApolloServerPluginLandingPageDisabled()],
+    plugins: [...(protection.plugins as ApolloServerPlugin<GatewayContext>[]), ApolloServerPluginLandingPageDisabled(), requestLogPlugin(logger)],
   });
   await apollo.start();
 

@@ -4,3 +4,4 @@ export * from './http.js';
 export * from './logger.js';
 export * from './subgraph.js';
 export * from './cli.js';
+export * from './request-log.js';

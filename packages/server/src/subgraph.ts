@@ -13,6 +13,7 @@ import { requestIdOf, type RequestContext } from './context.js';
 import { formatErrorFor } from './errors.js';
 import { createGraphQLHttpServer, listen, type Listening } from './http.js';
 import { createLogger, type Logger } from './logger.js';
+import { requestLogPlugin } from './request-log.js';
 
 /** What a subgraph's resolvers receive: the request's identity, its silo's database and per-request loaders. */
 export interface SubgraphContext<DB, Loaders> extends RequestContext {
@@ -96,7 +97,7 @@ export async function startSubgraph<DB, Loaders>(
     includeStacktraceInErrorResponses: false,
     formatError: formatErrorFor(logger),
     // Inline traces only serve Apollo's hosted usage reporting, which MedPort does not use.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin(logger)],
   });
   await apollo.start();
 

@@ -1,0 +1,30 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { Logger } from './logger.js';
+
+/**
+ * One log line per operation: request id, operation name and type, duration and the error codes, so an operator
+ * can follow one request through the gateway and the silos. Variables and results are never logged: they can
+ * carry patient references.
+ */
+export function requestLogPlugin<TContext extends BaseContext & { requestId?: string }>(logger: Logger): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, operation, errors }) {
+          const codes = [...new Set((errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+          logger.info(
+            {
+              requestId: contextValue.requestId,
+              operationName: operationName ?? null,
+              operationType: operation?.operation ?? null,
+              durationMs: Math.round((performance.now() - started) * 10) / 10,
+              ...(codes.length > 0 ? { errorCodes: codes } : {}),
+            },
+            'graphql operation',
+          );
+        },
+      };
+    },
+  };
+}
