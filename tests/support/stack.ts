@@ -41,14 +41,26 @@ export interface Stack {
  * Starts the real supergraph for one test file: three subgraphs on free ports, each on its own fresh database
  * (PostgreSQL when it answers, PGlite otherwise), seeded with the demo network, and the gateway in front.
  */
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Run every silo on embedded PGlite databases kept in this folder (the quick start's default) instead. */
+  embeddedDataDir?: string;
+}
+
+const embeddedDatabase = (dataDir: string): TestDatabase => ({
+  kind: 'pglite',
+  env: { MEDPORT_DATA_DIR: dataDir },
+  url: undefined,
+  drop: async () => {},
+});
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const silos: Silo[] = ['hospital', 'ems', 'center'];
   const databases = {} as Record<Silo, TestDatabase>;
   const statements = {} as Record<Silo, StatementLog>;
   const subgraphs = {} as Record<Silo, RunningSubgraph<unknown>>;
   const results = await Promise.allSettled(
     silos.map(async (silo) => {
-      databases[silo] = await createTestDatabase(silo);
+      databases[silo] = options.embeddedDataDir ? embeddedDatabase(options.embeddedDataDir) : await createTestDatabase(silo);
       statements[silo] = new StatementLog();
       const config = loadSubgraphConfig(silo, 0, { ...databases[silo].env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
       subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { demo } from '@medport/domain';
+import { postGraphQL } from '@medport/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './support/stack.js';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'medport-embedded-'));
+let stack: Stack | undefined;
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const network = demo.buildDemoNetwork();
+const COUNT = `{ transportRequests(first: 200, filter: { status: [REQUESTED] }) { nodes { id patientReference } } }`;
+
+describe('the embedded default', () => {
+  it('migrates and seeds each silo on first start, answers across silos, and keeps its data across restarts', async () => {
+    stack = await startStack({ embeddedDataDir: dataDir });
+    expect(Object.values(stack.subgraphs).map((subgraph) => subgraph.database.kind)).toEqual(['pglite', 'pglite', 'pglite']);
+
+    const trips: any = await postGraphQL(
+      stack.gatewayUrl,
+      `{ transportRequests(first: 5, filter: { status: [COMPLETED] }) { nodes { id origin { name } hospital { name } assignedAgency { name } } } }`,
+    );
+    expect(trips.errors, JSON.stringify(trips.errors)).toBeUndefined();
+    for (const node of trips.data.transportRequests.nodes) {
+      const trip = network.trips.find((candidate) => candidate.id === node.id)!;
+      expect(node.assignedAgency.name).toBe(network.agencies.find((agency) => agency.id === trip.assignedAgencyId)!.name);
+      expect(node.hospital.name).toBe(network.hospitals.find((hospital) => hospital.id === trip.hospitalId)!.name);
+    }
+
+    const [origin, destination] = network.facilities;
+    const created: any = await postGraphQL(
+      stack.gatewayUrl,
+      `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id } }`,
+      {
+        input: {
+          originFacilityId: origin!.id,
+          destinationFacilityId: destination!.id,
+          patientReference: 'MRN-EMBEDDED-1',
+          transportLevel: 'BLS',
+          priority: 'ROUTINE',
+        },
+      },
+    );
+    const id = created.data.createTransportRequest.id;
+    const before: any = await postGraphQL(stack.gatewayUrl, COUNT);
+    await stack.stop();
+    stack = undefined;
+
+    stack = await startStack({ embeddedDataDir: dataDir });
+    const after: any = await postGraphQL(stack.gatewayUrl, COUNT);
+    expect(after.data.transportRequests.nodes).toEqual(before.data.transportRequests.nodes);
+    expect(after.data.transportRequests.nodes.map((node: any) => node.id)).toContain(id);
+  });
+});
