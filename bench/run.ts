@@ -49,6 +49,7 @@ function startService(name: string, entry: string): ChildProcess {
       HOSPITAL_URL: `http://127.0.0.1:${ports.hospital}/graphql`,
       EMS_URL: `http://127.0.0.1:${ports.ems}/graphql`,
       CENTER_URL: `http://127.0.0.1:${ports.center}/graphql`,
+      AUTH_JWKS_URL: `http://127.0.0.1:${ports.center}/.well-known/jwks.json`,
       // The benchmark asks wide questions on purpose; limits are not what it measures.
       MAX_COST: '1000000',
     },
@@ -68,6 +69,23 @@ async function waitReady(port: number) {
   throw new Error(`service on port ${port} did not become ready`);
 }
 
+let authorization = '';
+
+/** Signs in once as the center admin, who may read every scenario's data. */
+async function signIn() {
+  const response = await fetch(gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
+      variables: { email: 'admin@center.demo', password: 'medport-demo' },
+    }),
+  });
+  const result = (await response.json()) as { data?: { login?: { accessToken: string } } };
+  if (!result.data?.login) throw new Error(`sign-in failed: ${JSON.stringify(result)}`);
+  authorization = `Bearer ${result.data.login.accessToken}`;
+}
+
 async function round(scenario: (typeof scenarios)[number]) {
   const body = JSON.stringify({ query: scenario.query, variables: scenario.variables ?? {} });
   const latencies: number[] = [];
@@ -77,7 +95,7 @@ async function round(scenario: (typeof scenarios)[number]) {
     Array.from({ length: connections }, async () => {
       while (Date.now() < end) {
         const started = performance.now();
-        const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
         const result = (await response.json()) as { errors?: unknown[] };
         if (!response.ok || result.errors) failures++;
         latencies.push(performance.now() - started);
@@ -100,6 +118,7 @@ const children = [
 ];
 try {
   for (const port of Object.values(ports)) await waitReady(port);
+  await signIn();
   for (const scenario of scenarios) await round({ ...scenario }); // warm-up: JIT, pools, plans
   const results = new Map(scenarios.map((scenario) => [scenario.name, [] as Awaited<ReturnType<typeof round>>[]]));
   for (let index = 0; index < rounds; index++) {

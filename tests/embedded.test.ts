@@ -8,6 +8,8 @@ import { startStack, type Stack } from './support/stack.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'medport-embedded-'));
 let stack: Stack | undefined;
+/** Sends an operation through the gateway as the center admin. */
+const execute = async (query: string, variables: Record<string, unknown> = {}) => postGraphQL(stack!.gatewayUrl, query, variables, await stack!.as());
 
 afterAll(async () => {
   await stack?.stop();
@@ -22,8 +24,7 @@ describe('the embedded default', () => {
     stack = await startStack({ embeddedDataDir: dataDir });
     expect(Object.values(stack.subgraphs).map((subgraph) => subgraph.database.kind)).toEqual(['pglite', 'pglite', 'pglite']);
 
-    const trips: any = await postGraphQL(
-      stack.gatewayUrl,
+    const trips: any = await execute(
       `{ transportRequests(first: 5, filter: { status: [COMPLETED] }) { nodes { id origin { name } hospital { name } assignedAgency { name } } } }`,
     );
     expect(trips.errors, JSON.stringify(trips.errors)).toBeUndefined();
@@ -34,8 +35,7 @@ describe('the embedded default', () => {
     }
 
     const [origin, destination] = network.facilities;
-    const created: any = await postGraphQL(
-      stack.gatewayUrl,
+    const created: any = await execute(
       `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id } }`,
       {
         input: {
@@ -48,12 +48,12 @@ describe('the embedded default', () => {
       },
     );
     const id = created.data.createTransportRequest.id;
-    const before: any = await postGraphQL(stack.gatewayUrl, COUNT);
+    const before: any = await execute(COUNT);
     await stack.stop();
     stack = undefined;
 
     stack = await startStack({ embeddedDataDir: dataDir });
-    const after: any = await postGraphQL(stack.gatewayUrl, COUNT);
+    const after: any = await execute(COUNT);
     expect(after.data.transportRequests.nodes).toEqual(before.data.transportRequests.nodes);
     expect(after.data.transportRequests.nodes.map((node: any) => node.id)).toContain(id);
   });

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
+/** Sends an operation through the gateway as the center admin. */
+const execute = async (query: string, variables: Record<string, unknown> = {}) => postGraphQL(stack.gatewayUrl, query, variables, await stack.as());
 const network = demo.buildDemoNetwork();
 
 beforeAll(async () => {
@@ -39,7 +41,7 @@ const countTrips = async () =>
 
 describe('the supergraph through the gateway', () => {
   it('answers one query with data from all three silos', async () => {
-    const response: any = await postGraphQL(stack.gatewayUrl, TRIPS_ACROSS_SILOS, {
+    const response: any = await execute(TRIPS_ACROSS_SILOS, {
       first: 60,
       filter: { status: ['ASSIGNED', 'TRANSPORTING', 'COMPLETED'] },
     });
@@ -58,7 +60,7 @@ describe('the supergraph through the gateway', () => {
   it('loads the agencies, units and hospitals of any number of trips with one SQL statement each', async () => {
     const statementsFor = async (first: number) => {
       for (const log of Object.values(stack.statements)) log.clear();
-      const response: any = await postGraphQL(stack.gatewayUrl, TRIPS_ACROSS_SILOS, { first, filter: { status: ['COMPLETED'] } });
+      const response: any = await execute(TRIPS_ACROSS_SILOS, { first, filter: { status: ['COMPLETED'] } });
       expect(response.errors).toBeUndefined();
       expect(response.data.transportRequests.nodes).toHaveLength(first);
       const from = (silo: 'ems' | 'center', table: string) =>
@@ -80,7 +82,7 @@ describe('the supergraph through the gateway', () => {
   it('loads one agency referenced by many trips with one SQL statement', async () => {
     const agency = network.agencies[0]!;
     stack.statements.ems.clear();
-    const response: any = await postGraphQL(stack.gatewayUrl, TRIPS_ACROSS_SILOS, { first: 100, filter: { assignedAgencyId: agency.id } });
+    const response: any = await execute(TRIPS_ACROSS_SILOS, { first: 100, filter: { assignedAgencyId: agency.id } });
     const nodes = response.data.transportRequests.nodes;
     expect(nodes.length).toBe(Math.min(100, network.trips.filter((trip) => trip.assignedAgencyId === agency.id).length));
     expect(nodes.length).toBeGreaterThan(30);
@@ -90,8 +92,7 @@ describe('the supergraph through the gateway', () => {
 
   it('creates, changes and cancels a transport request, and shows it with cross-silo fields', async () => {
     const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === network.hospitals[1]!.id);
-    const created: any = await postGraphQL(
-      stack.gatewayUrl,
+    const created: any = await execute(
       `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id status hospital { name } destination { name } } }`,
       {
         input: {
@@ -111,14 +112,12 @@ describe('the supergraph through the gateway', () => {
       destination: { name: destination!.name },
     });
     const id = created.data.createTransportRequest.id;
-    const updated: any = await postGraphQL(
-      stack.gatewayUrl,
+    const updated: any = await execute(
       `mutation($id: ID!) { updateTransportRequest(id: $id, input: { priority: URGENT, specialRequirements: [OXYGEN] }) { priority specialRequirements } }`,
       { id },
     );
     expect(updated.data.updateTransportRequest).toEqual({ priority: 'URGENT', specialRequirements: ['OXYGEN'] });
-    const cancelled: any = await postGraphQL(
-      stack.gatewayUrl,
+    const cancelled: any = await execute(
       `mutation($id: ID!) { cancelTransportRequest(id: $id, input: { reason: SCHEDULING_CHANGE, party: HOSPITAL }) { status history { status } } }`,
       { id },
     );
@@ -142,15 +141,15 @@ describe('the supergraph through the gateway', () => {
       ['missing required field', { input: { ...input, patientReference: undefined } }, 'BAD_USER_INPUT'],
     ];
     for (const [name, variables, code] of cases) {
-      expect(errorCodes(await postGraphQL(stack.gatewayUrl, create, variables)), name).toEqual([code]);
+      expect(errorCodes(await execute(create, variables)), name).toEqual([code]);
     }
     const list = `query($after: String, $filter: TransportRequestFilter) { transportRequests(after: $after, filter: $filter) { nodes { id } } }`;
-    expect(errorCodes(await postGraphQL(stack.gatewayUrl, list, { after: 'bm90LWEtY3Vyc29y' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await execute(list, { after: 'bm90LWEtY3Vyc29y' }))).toEqual(['BAD_USER_INPUT']);
     expect(
-      errorCodes(await postGraphQL(stack.gatewayUrl, list, { filter: { requested: { from: '2026-12-01T00:00:00Z', to: '2026-11-01T00:00:00Z' } } })),
+      errorCodes(await execute(list, { filter: { requested: { from: '2026-12-01T00:00:00Z', to: '2026-11-01T00:00:00Z' } } })),
     ).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await postGraphQL(stack.gatewayUrl, `query { agency(id: "not-an-id") { name } }`))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await postGraphQL(stack.gatewayUrl, `query { hospital(id: "7d4f6c9e-0000-4000-8000-000000000000") { name } }`))).toEqual([
+    expect(errorCodes(await execute(`query { agency(id: "not-an-id") { name } }`))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await execute(`query { hospital(id: "7d4f6c9e-0000-4000-8000-000000000000") { name } }`))).toEqual([
       'NOT_FOUND',
     ]);
     expect(await countTrips()).toBe(before);
@@ -160,12 +159,12 @@ describe('the supergraph through the gateway', () => {
     // 12 levels deep (the limit is 10) but cheap, so the depth limit is what refuses it.
     let deep = 'id';
     for (let level = 0; level < 3; level++) deep = `facilities(first: 1) { nodes { hospital { ${deep} } } }`;
-    const tooDeep = await postGraphQL(stack.gatewayUrl, `query($id: ID!) { hospital(id: $id) { ${deep} } }`, { id: network.hospitals[0]!.id });
+    const tooDeep = await execute(`query($id: ID!) { hospital(id: $id) { ${deep} } }`, { id: network.hospitals[0]!.id });
     expect(tooDeep.errors?.[0]?.message).toMatch(/depth/i);
     expect(tooDeep.data ?? null).toBeNull();
 
     const aliases = Array.from({ length: 20 }, (_, index) => `a${index}: facility(id: $id) { id }`).join(' ');
-    const tooManyAliases = await postGraphQL(stack.gatewayUrl, `query($id: ID!) { ${aliases} }`, { id: network.facilities[0]!.id });
+    const tooManyAliases = await execute(`query($id: ID!) { ${aliases} }`, { id: network.facilities[0]!.id });
     expect(tooManyAliases.errors?.[0]?.message).toMatch(/alias/i);
 
     const batch = await fetch(stack.gatewayUrl, {
@@ -222,6 +221,7 @@ describe('the gateway in production', () => {
         HOSPITAL_URL: stack.subgraphs.hospital.url,
         EMS_URL: stack.subgraphs.ems.url,
         CENTER_URL: stack.subgraphs.center.url,
+        AUTH_JWKS_URL: stack.subgraphs.center.url.replace('/graphql', '/.well-known/jwks.json'),
       }),
     );
   });
@@ -237,12 +237,12 @@ describe('the gateway in production', () => {
     expect(await page.text()).not.toContain('graphiql');
     const typo = await postGraphQL(production.url, '{ transportRequest(id: "x") { statsu } }');
     expect(typo.errors?.[0]?.message).not.toMatch(/did you mean/i);
-    const query: any = await postGraphQL(production.url, '{ agencies(first: 2) { nodes { name } } }');
+    const query: any = await postGraphQL(production.url, '{ agencies(first: 2) { nodes { name } } }', {}, await stack.as());
     expect(query.data.agencies.nodes).toHaveLength(2);
   });
 
   it('hides internal error details', async () => {
-    const response = await postGraphQL(production.url, '{ transportRequests(first: 1) { nodes { id } } }');
+    const response = await postGraphQL(production.url, '{ transportRequests(first: 1) { nodes { id } } }', {}, await stack.as());
     expect(JSON.stringify(response)).not.toMatch(/stacktrace|at .*\.ts:/);
   });
 });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { logLevel, nodeEnv, parseEnvironment, port, type Environment } from '@medport/config';
+import { authConfigOf, authShape, logLevel, nodeEnv, parseEnvironment, port, type AuthConfig, type Environment } from '@medport/config';
 import { z } from 'zod';
 
 const url = z.string().url();
@@ -19,6 +19,7 @@ export interface GatewayConfig {
   /** The IDE and introspection are for development; production turns both off. */
   enableIde: boolean;
   enableIntrospection: boolean;
+  auth: AuthConfig;
 }
 
 export function loadGatewayConfig(env: Environment = process.env): Readonly<GatewayConfig> {
@@ -38,6 +39,7 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
       MAX_COST: limit(5000),
       MAX_DIRECTIVES: limit(50),
       MAX_BODY_BYTES: limit(100_000),
+      ...authShape,
     },
     env,
   );
@@ -59,5 +61,6 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
     },
     enableIde: development,
     enableIntrospection: development,
+    auth: authConfigOf(parsed),
   });
 }

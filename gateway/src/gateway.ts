@@ -3,6 +3,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { createTokenVerifier, PUBLIC_ROOT_FIELDS, remoteKeys } from '@medport/auth';
 import {
   createGraphQLHttpServer,
   createLogger,
@@ -10,6 +11,8 @@ import {
   listen,
   requestIdOf,
   requestLogPlugin,
+  authenticate,
+  requireAuthenticationPlugin,
   type Listening,
   type Logger,
 } from '@medport/server';
@@ -59,10 +62,23 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     validationRules: protection.validationRules,
     formatError: formatErrorFor(logger),
     // Armor's plugins only read the operation, so they fit any context type.
-    plugins: [...(protection.plugins as ApolloServerPlugin<GatewayContext>[]), ApolloServerPluginLandingPageDisabled(), requestLogPlugin(logger)],
+    plugins: [
+      // A refused token stops the operation here, before planning reaches any subgraph.
+      requireAuthenticationPlugin(PUBLIC_ROOT_FIELDS),
+      ...(protection.plugins as ApolloServerPlugin<GatewayContext>[]),
+      ApolloServerPluginLandingPageDisabled(),
+      requestLogPlugin(logger),
+    ],
   });
   await apollo.start();
 
+  // Tokens are checked here so a bad one never reaches a subgraph; each subgraph checks again and decides what the
+  // caller may see. Anonymous calls and refused tokens may only sign in, refresh or sign out.
+  const verifier = createTokenVerifier({
+    keys: remoteKeys(config.auth.jwksUrl),
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
   const graphiql = config.enableIde ? createGraphiQL() : null;
   const server = createGraphQLHttpServer({
     apollo,
@@ -71,10 +87,14 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     // The gateway is ready once its schema is loaded; a silo being down degrades answers, not readiness.
     ready: async () => {},
     extraRoutes: graphiql ?? undefined,
-    context: async (request) => ({
-      requestId: requestIdOf(request),
-      authorization: typeof request.headers.authorization === 'string' ? request.headers.authorization : null,
-    }),
+    context: async (request) => {
+      const authentication = await authenticate(request, verifier);
+      return {
+        ...authentication,
+        requestId: requestIdOf(request),
+        authorization: authentication.viewer && typeof request.headers.authorization === 'string' ? request.headers.authorization : null,
+      };
+    },
   });
   const listening = await listen(server, config.host, config.port);
   logger.info({ url: listening.url, subgraphs: config.subgraphUrls }, 'gateway ready');

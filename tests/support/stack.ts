@@ -4,7 +4,8 @@ import { emsSubgraph } from '@medport/ems';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
 import { hospitalSubgraph } from '@medport/hospital';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '@medport/server';
-import { createTestDatabase, type TestDatabase } from '@medport/testing';
+import { demo } from '@medport/domain';
+import { bearer, createTestDatabase, postGraphQL, type TestDatabase } from '@medport/testing';
 import type { LogEvent } from 'kysely';
 
 type Silo = 'hospital' | 'ems' | 'center';
@@ -32,6 +33,10 @@ export interface Stack {
   subgraphs: Record<Silo, RunningSubgraph<unknown>>;
   databases: Record<Silo, TestDatabase>;
   statements: Record<Silo, StatementLog>;
+  /** An access token of a demo account, signed in through the gateway (once per account and stack). */
+  tokenFor(email: string): Promise<string>;
+  /** Headers that authenticate as a demo account (the center admin by default). */
+  as(email?: string): Promise<Record<string, string>>;
   /** Stops one subgraph (its database stays), to show how the rest behaves without it. */
   stopSubgraph(silo: Silo): Promise<void>;
   stop(): Promise<void>;
@@ -58,31 +63,49 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const databases = {} as Record<Silo, TestDatabase>;
   const statements = {} as Record<Silo, StatementLog>;
   const subgraphs = {} as Record<Silo, RunningSubgraph<unknown>>;
-  const results = await Promise.allSettled(
-    silos.map(async (silo) => {
-      databases[silo] = options.embeddedDataDir ? embeddedDatabase(options.embeddedDataDir) : await createTestDatabase(silo);
-      statements[silo] = new StatementLog();
-      const config = loadSubgraphConfig(silo, 0, { ...databases[silo].env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
-      subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });
-    }),
-  );
-  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure) {
+  const start = async (silo: Silo, env: Record<string, string> = {}) => {
+    databases[silo] = options.embeddedDataDir ? embeddedDatabase(options.embeddedDataDir) : await createTestDatabase(silo);
+    statements[silo] = new StatementLog();
+    const config = loadSubgraphConfig(silo, 0, { ...databases[silo].env, ...env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
+    subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });
+  };
+  let gateway: RunningGateway;
+  try {
+    // The center signs access tokens; every other service verifies them with the keys it publishes.
+    await start('center');
+    const auth = { AUTH_JWKS_URL: subgraphs.center.url.replace('/graphql', '/.well-known/jwks.json') };
+    await Promise.all([start('hospital', auth), start('ems', auth)]);
+    gateway = await startGateway(
+      loadGatewayConfig({
+        ...auth,
+        HOST: '127.0.0.1',
+        GATEWAY_PORT: '0',
+        LOG_LEVEL: 'silent',
+        HOSPITAL_URL: subgraphs.hospital.url,
+        EMS_URL: subgraphs.ems.url,
+        CENTER_URL: subgraphs.center.url,
+      }),
+    );
+  } catch (error) {
     // Leave no server running and no database behind when a part fails to start.
     await Promise.allSettled(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
     await Promise.allSettled(Object.values(databases).map((database) => database.drop()));
-    throw failure.reason;
+    throw error;
   }
-  const gateway = await startGateway(
-    loadGatewayConfig({
-      HOST: '127.0.0.1',
-      GATEWAY_PORT: '0',
-      LOG_LEVEL: 'silent',
-      HOSPITAL_URL: subgraphs.hospital.url,
-      EMS_URL: subgraphs.ems.url,
-      CENTER_URL: subgraphs.center.url,
-    }),
-  );
+  const tokens = new Map<string, Promise<string>>();
+  const login = async (email: string) => {
+    const response = await postGraphQL<{ login: { accessToken: string } }>(
+      gateway.url,
+      `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`,
+      { email, password: demo.DEMO_PASSWORD },
+    );
+    if (!response.data?.login) throw new Error(`Login of ${email} failed: ${JSON.stringify(response.errors)}`);
+    return response.data.login.accessToken;
+  };
+  const tokenFor = (email: string) => {
+    if (!tokens.has(email)) tokens.set(email, login(email));
+    return tokens.get(email)!;
+  };
   const stopped = new Set<Silo>();
   const stopSubgraph = async (silo: Silo) => {
     if (stopped.has(silo)) return;
@@ -95,6 +118,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     subgraphs,
     databases,
     statements,
+    tokenFor,
+    as: async (email = 'admin@center.demo') => bearer(await tokenFor(email)),
     stopSubgraph,
     async stop() {
       await gateway.stop();

@@ -44,6 +44,23 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 
 export const nodeEnv = z.enum(['development', 'production', 'test']).default('development');
 
+/** Where access tokens' public keys are published (the center's JWKS), and what a valid token must say. */
+export const authShape = {
+  AUTH_JWKS_URL: z.string().url().default('http://localhost:4003/.well-known/jwks.json'),
+  AUTH_ISSUER: z.string().default('medport'),
+  AUTH_AUDIENCE: z.string().default('medport-api'),
+} as const;
+
+export interface AuthConfig {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+}
+
+export function authConfigOf(parsed: Record<string, unknown>): AuthConfig {
+  return { jwksUrl: parsed.AUTH_JWKS_URL as string, issuer: parsed.AUTH_ISSUER as string, audience: parsed.AUTH_AUDIENCE as string };
+}
+
 /** The settings every subgraph shares; `silo` picks which `<SILO>_DATABASE_URL` and default port apply. */
 export function subgraphConfigShape(silo: 'hospital' | 'ems' | 'center', defaultPort: number) {
   const prefix = silo.toUpperCase();
@@ -57,6 +74,7 @@ export function subgraphConfigShape(silo: 'hospital' | 'ems' | 'center', default
     MEDPORT_DATA_DIR: z.string().default('.data'),
     /** Seed the demo network into an empty database. Defaults to on for the embedded database only. */
     SEED_DEMO_DATA: z.enum(['true', 'false', '1', '0']).optional(),
+    ...authShape,
   } as const;
 }
 
@@ -70,6 +88,7 @@ export interface SubgraphConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   seedDemoData: boolean;
+  auth: AuthConfig;
 }
 
 export function loadSubgraphConfig(
@@ -90,5 +109,6 @@ export function loadSubgraphConfig(
     databaseUrl: databaseUrlValue,
     dataDir: parsed.MEDPORT_DATA_DIR as string,
     seedDemoData: seed === undefined ? databaseUrlValue === undefined : seed === 'true' || seed === '1',
+    auth: authConfigOf(parsed),
   });
 }

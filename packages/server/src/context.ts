@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Viewer } from '@medport/auth';
+import type { Authentication } from './authentication.js';
 import type { Logger } from './logger.js';
 
-/**
- * Who is calling. Filled from a verified access token once authentication is in place; until then every
- * request is anonymous. Code that must scope data by tenant reads it from here and nowhere else (never from a
- * plain header).
- */
-export interface Viewer {
-  userId: string;
-  role: string;
-  hospitalId: string | null;
-  agencyId: string | null;
-}
+export type { Viewer };
 
-export interface RequestContext {
+export interface RequestContext extends Authentication {
   requestId: string;
-  viewer: Viewer | null;
   logger: Logger;
 }
 

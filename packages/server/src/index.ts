@@ -5,3 +5,4 @@ export * from './logger.js';
 export * from './subgraph.js';
 export * from './cli.js';
 export * from './request-log.js';
+export * from './authentication.js';

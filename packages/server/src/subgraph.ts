@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { SubgraphConfig } from '@medport/config';
+import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey } from '@medport/auth';
+import type { AuthConfig, SubgraphConfig } from '@medport/config';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '@medport/database';
 import { DateTime, FEDERATION_LINK, SHARED_TYPE_DEFS } from '@medport/graphql';
 import type { DocumentNode } from 'graphql';
 import { parse } from 'graphql';
 import type { Kysely, LogEvent, Migration } from 'kysely';
+import { authenticate, requireAuthenticationPlugin } from './authentication.js';
 import { requestIdOf, type RequestContext } from './context.js';
 import { formatErrorFor } from './errors.js';
 import { createGraphQLHttpServer, listen, type Listening } from './http.js';
@@ -19,6 +22,8 @@ import { requestLogPlugin } from './request-log.js';
 export interface SubgraphContext<DB, Loaders> extends RequestContext {
   db: Kysely<DB>;
   loaders: Loaders;
+  /** Issuer and audience of access tokens (the center signs with them, every silo checks them). */
+  auth: AuthConfig;
 }
 
 export interface SubgraphModule {
@@ -37,6 +42,15 @@ export interface SubgraphDefinition<DB, Loaders> {
   /** Seeds the demo network into an empty database; returns false when data was already there. */
   seedDemoData: (db: Kysely<DB>) => Promise<boolean>;
   createLoaders: (db: Kysely<DB>) => Loaders;
+  /** Root fields an anonymous caller may use (signing in); every other field needs a valid access token. */
+  publicRootFields?: readonly string[];
+  /**
+   * Where this silo finds the keys that verify access tokens. By default the JWKS the center publishes; the
+   * center, which signs them, reads its own keys instead.
+   */
+  tokenKeys?: (db: Kysely<DB>) => JWTVerifyGetKey;
+  /** Extra HTTP routes of this silo (the center's JWKS); return false when a request is not one of them. */
+  httpRoutes?: (db: Kysely<DB>) => (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
 }
 
 /** The subgraph's full SDL, as composition and the running service see it. */
@@ -92,12 +106,22 @@ export async function startSubgraph<DB, Loaders>(
     throw error;
   }
 
+  const verifier = createTokenVerifier({
+    keys: definition.tokenKeys?.(database.db) ?? remoteKeys(config.auth.jwksUrl),
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
   const apollo = new ApolloServer<SubgraphContext<DB, Loaders>>({
     schema: buildSchemaOf(definition),
     includeStacktraceInErrorResponses: false,
     formatError: formatErrorFor(logger),
-    // Inline traces only serve Apollo's hosted usage reporting, which MedPort does not use.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin(logger)],
+    plugins: [
+      requireAuthenticationPlugin(definition.publicRootFields ?? []),
+      ApolloServerPluginLandingPageDisabled(),
+      // Inline traces only serve Apollo's hosted usage reporting, which MedPort does not use.
+      ApolloServerPluginInlineTraceDisabled(),
+      requestLogPlugin(logger),
+    ],
   });
   await apollo.start();
 
@@ -106,12 +130,14 @@ export async function startSubgraph<DB, Loaders>(
     logger,
     maxBodyBytes: 1_000_000,
     ready: () => database.ping(),
+    extraRoutes: definition.httpRoutes?.(database.db),
     context: async (request) => ({
       requestId: requestIdOf(request),
-      viewer: null,
+      ...(await authenticate(request, verifier)),
       logger,
       db: database.db,
       loaders: definition.createLoaders(database.db),
+      auth: config.auth,
     }),
   });
   const listening = await listen(server, config.host, config.port);

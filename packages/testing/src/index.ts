@@ -1,2 +1,3 @@
 export * from './databases.js';
 export * from './graphql-client.js';
+export * from './identity.js';

@@ -1,5 +1,6 @@
 import type { TripFactsTable } from './modules/analytics/analytics.table.js';
 import type { AuditLogTable } from './modules/audit/audit.table.js';
+import type { RefreshTokensTable, SigningKeysTable } from './modules/auth/auth.table.js';
 import type { HospitalsTable } from './modules/hospitals/hospitals.table.js';
 import type { ServiceRegistryTable } from './modules/service-registry/service-registry.table.js';
 import type { FeatureTogglesTable, NotificationTemplatesTable, SystemConfigurationTable } from './modules/system/system.table.js';
@@ -15,4 +16,6 @@ export interface CenterDatabase {
   notification_templates: NotificationTemplatesTable;
   audit_log: AuditLogTable;
   trip_facts: TripFactsTable;
+  signing_keys: SigningKeysTable;
+  refresh_tokens: RefreshTokensTable;
 }

@@ -1,3 +1,4 @@
+import { PUBLIC_ROOT_FIELDS } from '@medport/auth';
 import { ServiceStatusEnum, TransportStatusEnum, UserRoleEnum } from '@medport/domain';
 import { enumTypeDefs } from '@medport/graphql';
 import { schemaModule, type SubgraphDefinition } from '@medport/server';
@@ -5,6 +6,8 @@ import type { CenterDatabase } from './database.js';
 import { createCenterLoaders, type CenterLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { analyticsResolvers } from './modules/analytics/resolvers.js';
+import { databaseTokenKeys, jwksRoute } from './modules/auth/keys.js';
+import { authResolvers } from './modules/auth/resolvers.js';
 import { hospitalResolvers } from './modules/hospitals/resolvers.js';
 import { serviceRegistryResolvers } from './modules/service-registry/resolvers.js';
 import { systemResolvers } from './modules/system/resolvers.js';
@@ -13,7 +16,10 @@ import { seedCenterDemoData } from './seed.js';
 
 const moduleFile = (path: string) => new URL(`./modules/${path}`, import.meta.url);
 
-/** The center silo: the hospital registry, every account, agency registrations, configuration, audit and analytics. */
+/**
+ * The center silo: sign-in and the keys that sign access tokens, the hospital registry, every account, agency
+ * registrations, configuration, audit and analytics.
+ */
 export const centerSubgraph: SubgraphDefinition<CenterDatabase, CenterLoaders> = {
   silo: 'center',
   sharedTypeDefs: enumTypeDefs(ServiceStatusEnum, UserRoleEnum, TransportStatusEnum),
@@ -23,10 +29,16 @@ export const centerSubgraph: SubgraphDefinition<CenterDatabase, CenterLoaders> =
     schemaModule(moduleFile('service-registry/schema.graphql'), serviceRegistryResolvers),
     schemaModule(moduleFile('system/schema.graphql'), systemResolvers),
     schemaModule(moduleFile('analytics/schema.graphql'), analyticsResolvers),
+    schemaModule(moduleFile('auth/schema.graphql'), authResolvers),
   ],
   migrations,
   seedDemoData: seedCenterDemoData,
   createLoaders: createCenterLoaders,
+  // Signing in and out works without an access token; everything else needs one.
+  publicRootFields: PUBLIC_ROOT_FIELDS,
+  // The center signs the tokens, so it verifies them with the keys in its own database, not over HTTP.
+  tokenKeys: databaseTokenKeys,
+  httpRoutes: jwksRoute,
 };
 
 export const CENTER_DEFAULT_PORT = 4003;

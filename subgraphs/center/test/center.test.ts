@@ -1,27 +1,45 @@
 import { loadSubgraphConfig } from '@medport/config';
 import { demo, stableId } from '@medport/domain';
 import { startSubgraph, type RunningSubgraph } from '@medport/server';
-import { createTestDatabase, errorCodes, postGraphQL, type TestDatabase } from '@medport/testing';
+import { bearer, createTestDatabase, errorCodes, postGraphQL, type TestDatabase } from '@medport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centerSubgraph, type CenterDatabase } from '../src/index.js';
 import { verifyPassword } from '../src/modules/users/passwords.js';
 
 let database: TestDatabase;
 let center: RunningSubgraph<CenterDatabase>;
+/** The center admin's access token: every operation below is made as that account. */
+let adminToken: string;
 /** Every SQL statement the subgraph sent, in order; tests that count statements clear it first. */
 const statements: string[] = [];
+/**
+ * The statements that served the operation itself: verifying the caller's token may look its key up (once a
+ * minute per key), which is the cost of authentication, not of the operation.
+ */
+const operationStatements = () => statements.filter((statement) => !statement.includes('/* findPublishedSigningKey */'));
 const network = demo.buildDemoNetwork();
 
 beforeAll(async () => {
   database = await createTestDatabase('center');
   const config = loadSubgraphConfig('center', 0, { ...database.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
   center = await startSubgraph(centerSubgraph, config, { onQuery: (event) => statements.push(event.query.sql) });
+  const signedIn = await postGraphQL<{ login: { accessToken: string } }>(
+    center.url,
+    `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`,
+    { email: 'admin@center.demo', password: demo.DEMO_PASSWORD },
+  );
+  expect(signedIn.errors).toBeUndefined();
+  adminToken = signedIn.data!.login.accessToken;
 });
 
 afterAll(async () => {
   await center?.stop();
   await database?.drop();
 });
+
+/** Sends an operation as the center admin, over real HTTP. */
+const asAdmin = <Data = Record<string, any>>(query: string, variables: Record<string, unknown> = {}) =>
+  postGraphQL<Data>(center.url, query, variables, bearer(adminToken));
 
 const countUsers = async () =>
   Number((await center.database.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -54,8 +72,7 @@ describe('center subgraph', () => {
   });
 
   it('has the demo accounts with their roles and tenants', async () => {
-    const response = await postGraphQL<{ users: { nodes: UserNode[] } }>(
-      center.url,
+    const response = await asAdmin<{ users: { nodes: UserNode[] } }>(
       `{ users(first: 200) { nodes { id email role hospital { id } agency { id } } } }`,
     );
     expect(response.errors).toBeUndefined();
@@ -75,13 +92,13 @@ describe('center subgraph', () => {
   });
 
   it('never offers the password hash in the schema', async () => {
-    const response = await postGraphQL<{ __type: { fields: { name: string }[] } }>(center.url, `{ __type(name: "User") { fields { name } } }`);
+    const response = await asAdmin<{ __type: { fields: { name: string }[] } }>(`{ __type(name: "User") { fields { name } } }`);
     expect(response.data!.__type.fields.map((field) => field.name.toLowerCase()).filter((name) => name.includes('password'))).toEqual([]);
   });
 
   it('refuses an account whose email is taken in another letter case, and adds no row', async () => {
     const before = await countUsers();
-    const response = await postGraphQL(center.url, CREATE_USER, {
+    const response = await asAdmin(CREATE_USER, {
       input: { email: 'Coordinator@HOSPITAL-1.demo', name: 'Second Coordinator', role: 'CENTER_STAFF', password: 'a long enough passphrase' },
     });
     expect(errorCodes(response)).toEqual(['CONFLICT']);
@@ -104,7 +121,7 @@ describe('center subgraph', () => {
       [{ ...valid, role: 'HOSPITAL_ADMIN', agencyId: null, hospitalId: stableId('no-such-hospital') }, 'NOT_FOUND', undefined],
     ];
     for (const [input, code, field] of cases) {
-      const response = await postGraphQL(center.url, CREATE_USER, { input });
+      const response = await asAdmin(CREATE_USER, { input });
       expect(errorCodes(response), JSON.stringify(input)).toEqual([code]);
       expect(response.errors![0]!.extensions!.field, JSON.stringify(input)).toBe(field);
     }
@@ -112,7 +129,7 @@ describe('center subgraph', () => {
   });
 
   it('creates an account with a lower-cased email whose stored hash verifies its password', async () => {
-    const response = await postGraphQL<{ createUser: UserNode }>(center.url, CREATE_USER, {
+    const response = await asAdmin<{ createUser: UserNode }>(CREATE_USER, {
       input: {
         email: 'Dispatcher.Two@Agency-2.demo',
         name: 'Second Dispatcher',
@@ -133,18 +150,17 @@ describe('center subgraph', () => {
 
   it('deactivates an account, which then leaves the default account list', async () => {
     const analyst = stableId('user/analyst@center.demo');
-    const changed = await postGraphQL<{ setUserActive: { isActive: boolean } }>(
-      center.url,
+    const changed = await asAdmin<{ setUserActive: { isActive: boolean } }>(
       `mutation($id: ID!) { setUserActive(id: $id, isActive: false) { isActive } }`,
       { id: analyst },
     );
     expect(changed.data!.setUserActive.isActive).toBe(false);
     const list = `query($filter: UserFilter) { users(first: 200, filter: $filter) { nodes { id } } }`;
-    const active = await postGraphQL<{ users: { nodes: { id: string }[] } }>(center.url, list, {});
+    const active = await asAdmin<{ users: { nodes: { id: string }[] } }>(list, {});
     expect(active.data!.users.nodes.map((user) => user.id)).not.toContain(analyst);
-    const all = await postGraphQL<{ users: { nodes: { id: string }[] } }>(center.url, list, { filter: { includeInactive: true } });
+    const all = await asAdmin<{ users: { nodes: { id: string }[] } }>(list, { filter: { includeInactive: true } });
     expect(all.data!.users.nodes.map((user) => user.id)).toContain(analyst);
-    const missing = await postGraphQL(center.url, `mutation { setUserActive(id: "not-an-id", isActive: true) { id } }`);
+    const missing = await asAdmin(`mutation { setUserActive(id: "not-an-id", isActive: true) { id } }`);
     expect(errorCodes(missing)).toEqual(['NOT_FOUND']);
   });
 
@@ -154,7 +170,7 @@ describe('center subgraph', () => {
     const seen: { id: string; email: string }[] = [];
     let after: string | null = null;
     do {
-      const response: Awaited<ReturnType<typeof postGraphQL<Page>>> = await postGraphQL<Page>(center.url, query, { after });
+      const response: Awaited<ReturnType<typeof asAdmin<Page>>> = await asAdmin<Page>(query, { after });
       seen.push(...response.data!.users.nodes);
       after = response.data!.users.pageInfo.hasNextPage ? response.data!.users.pageInfo.endCursor : null;
     } while (after);
@@ -164,24 +180,22 @@ describe('center subgraph', () => {
   });
 
   it('creates a hospital and changes its status', async () => {
-    const created = await postGraphQL<{ createHospital: { id: string; status: string; email: string } }>(
-      center.url,
+    const created = await asAdmin<{ createHospital: { id: string; status: string; email: string } }>(
       `mutation($input: CreateHospitalInput!) { createHospital(input: $input) { id status email } }`,
       { input: { name: 'Mercy Valley Hospital', address: { line: '1 Main St', city: 'Erie', state: 'PA', postalCode: '16501' }, email: 'Transfers@Mercy.example' } },
     );
     expect(created.data!.createHospital).toMatchObject({ status: 'ACTIVE', email: 'transfers@mercy.example' });
     const update = `mutation($id: ID!, $input: UpdateHospitalInput!) { updateHospital(id: $id, input: $input) { status } }`;
-    const suspended = await postGraphQL<{ updateHospital: { status: string } }>(center.url, update, {
+    const suspended = await asAdmin<{ updateHospital: { status: string } }>(update, {
       id: created.data!.createHospital.id,
       input: { status: 'SUSPENDED' },
     });
     expect(suspended.data!.updateHospital.status).toBe('SUSPENDED');
-    expect(errorCodes(await postGraphQL(center.url, update, { id: stableId('no-such-hospital'), input: { status: 'ACTIVE' } }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await asAdmin(update, { id: stableId('no-such-hospital'), input: { status: 'ACTIVE' } }))).toEqual(['NOT_FOUND']);
   });
 
   it('counts every demo trip in the network summary', async () => {
-    const response = await postGraphQL<{ networkSummary: { tripCount: number; byStatus: { status: string; count: number }[] } }>(
-      center.url,
+    const response = await asAdmin<{ networkSummary: { tripCount: number; byStatus: { status: string; count: number }[] } }>(
       `{ networkSummary { tripCount byStatus { status count } } }`,
     );
     expect(response.errors).toBeUndefined();
@@ -192,7 +206,7 @@ describe('center subgraph', () => {
   });
 
   it('refuses a network summary whose range starts after it ends', async () => {
-    const response = await postGraphQL(center.url, `query($requested: TimeRangeInput) { networkSummary(requested: $requested) { tripCount } }`, {
+    const response = await asAdmin(`query($requested: TimeRangeInput) { networkSummary(requested: $requested) { tripCount } }`, {
       requested: { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
     });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
@@ -203,27 +217,25 @@ describe('center subgraph', () => {
     const unknown = Array.from({ length: 20 - known.length }, (_, index) => stableId(`no-such-hospital-${index}`));
     const representations = [...known, ...unknown].map((id) => ({ __typename: 'Hospital', id }));
     statements.length = 0;
-    const response = await postGraphQL<{ _entities: ({ id: string; name: string } | null)[] }>(
-      center.url,
+    const response = await asAdmin<{ _entities: ({ id: string; name: string } | null)[] }>(
       `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Hospital { id name } } }`,
       { representations },
     );
     expect(response.errors).toBeUndefined();
     expect(response.data!._entities.map((hospital) => hospital?.id ?? null)).toEqual([...known, ...unknown.map(() => null)]);
-    expect(statements).toHaveLength(1);
-    expect(statements[0]).toContain('/* findHospitalsByIds */');
+    expect(operationStatements()).toHaveLength(1);
+    expect(operationStatements()[0]).toContain('/* findHospitalsByIds */');
   });
 
   it('resolves a reference with a malformed id to null without sending SQL', async () => {
     statements.length = 0;
-    const response = await postGraphQL<{ _entities: unknown[] }>(
-      center.url,
+    const response = await asAdmin<{ _entities: unknown[] }>(
       `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id } } }`,
       { representations: [{ __typename: 'User', id: 'not-a-uuid' }] },
     );
     expect(response.errors).toBeUndefined();
     expect(response.data!._entities).toEqual([null]);
-    expect(statements).toHaveLength(0);
+    expect(operationStatements()).toHaveLength(0);
   });
 
   it('answers /health and /ready', async () => {

@@ -1,7 +1,7 @@
 import { loadSubgraphConfig } from '@medport/config';
 import { demo, newId } from '@medport/domain';
 import { startSubgraph, type RunningSubgraph } from '@medport/server';
-import { createTestDatabase, errorCodes, postGraphQL, type GraphQLResponse, type TestDatabase } from '@medport/testing';
+import { bearer, createTestDatabase, errorCodes, postGraphQL, startTestIssuer, type GraphQLResponse, type TestDatabase, type TestIssuer } from '@medport/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emsSubgraph, type EmsDatabase } from '../src/index.js';
@@ -9,11 +9,13 @@ import { emsSubgraph, type EmsDatabase } from '../src/index.js';
 const network = demo.buildDemoNetwork();
 
 let database: TestDatabase;
+let issuer: TestIssuer;
+let token: string;
 let ems: RunningSubgraph<EmsDatabase>;
 /** Every SQL statement the subgraph ran since the last reset. */
 let statements: string[] = [];
 
-const execute = <Data>(query: string, variables: Record<string, unknown> = {}) => postGraphQL<Data>(ems.url, query, variables);
+const execute = <Data>(query: string, variables: Record<string, unknown> = {}) => postGraphQL<Data>(ems.url, query, variables, bearer(token));
 const errorFields = (response: GraphQLResponse<unknown>) => (response.errors ?? []).map((error) => error.extensions?.field);
 const statementsAgainst = (table: string) => statements.filter((statement) => statement.includes(`from "${table}"`));
 const count = async (table: 'units' | 'service_areas') =>
@@ -21,12 +23,15 @@ const count = async (table: 'units' | 'service_areas') =>
 
 beforeAll(async () => {
   database = await createTestDatabase('ems');
-  const config = loadSubgraphConfig('ems', 0, { ...database.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
+  issuer = await startTestIssuer();
+  token = await issuer.tokenForDemoUser('admin@center.demo');
+  const config = loadSubgraphConfig('ems', 0, { ...database.env, ...issuer.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
   ems = await startSubgraph(emsSubgraph, config, { onQuery: (event) => statements.push(event.query.sql) });
 });
 
 afterAll(async () => {
   await ems?.stop();
+  await issuer?.close();
   await database?.drop();
 });
 

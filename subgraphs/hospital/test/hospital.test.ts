@@ -1,12 +1,16 @@
 import { loadSubgraphConfig } from '@medport/config';
 import { demo } from '@medport/domain';
 import { startSubgraph, type RunningSubgraph } from '@medport/server';
-import { createTestDatabase, errorCodes, postGraphQL, type TestDatabase } from '@medport/testing';
+import { bearer, createTestDatabase, errorCodes, postGraphQL, startTestIssuer, type TestDatabase, type TestIssuer } from '@medport/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hospitalSubgraph, type HospitalDatabase } from '../src/index.js';
 
 let database: TestDatabase;
+let issuer: TestIssuer;
+let token: string;
 let hospital: RunningSubgraph<HospitalDatabase>;
+/** Sends an operation to the hospital subgraph as the center admin, over HTTP. */
+const execute = (query: string, variables: Record<string, unknown> = {}) => postGraphQL(hospital.url, query, variables, bearer(token));
 /** Every SQL statement the subgraph ran since the last reset. */
 let statements: string[] = [];
 const network = demo.buildDemoNetwork();
@@ -14,7 +18,9 @@ const [origin, destination] = network.facilities.filter((facility) => facility.h
 
 beforeAll(async () => {
   database = await createTestDatabase('hospital');
-  const config = loadSubgraphConfig('hospital', 0, { ...database.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
+  issuer = await startTestIssuer();
+  token = await issuer.tokenForDemoUser('admin@center.demo');
+  const config = loadSubgraphConfig('hospital', 0, { ...database.env, ...issuer.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
   hospital = await startSubgraph(hospitalSubgraph, config, { onQuery: (event) => statements.push(event.query.sql) });
 });
 
@@ -24,6 +30,7 @@ beforeEach(() => {
 
 afterAll(async () => {
   await hospital?.stop();
+  await issuer?.close();
   await database?.drop();
 });
 
@@ -56,7 +63,7 @@ describe('hospital subgraph', () => {
   });
 
   it('creates a trip REQUESTED by the origin facility hospital, with its first history entry', async () => {
-    const response = await postGraphQL(hospital.url, CREATE, { input: validInput() });
+    const response = await execute(CREATE, { input: validInput() });
     expect(response.errors).toBeUndefined();
     expect(response.data!.createTransportRequest).toMatchObject({
       status: 'REQUESTED',
@@ -79,22 +86,22 @@ describe('hospital subgraph', () => {
       [{ ...validInput(), specialRequirements: ['OXYGEN', 'OXYGEN'] }, 'BAD_USER_INPUT'],
     ];
     for (const [input, code] of cases) {
-      const response = await postGraphQL(hospital.url, CREATE, { input });
+      const response = await execute(CREATE, { input });
       expect(errorCodes(response), JSON.stringify(input)).toEqual([code]);
     }
     expect(await countTrips()).toBe(before);
   });
 
   it('rejects a malformed hospital id in the facilities filter instead of failing in SQL', async () => {
-    const response = await postGraphQL(hospital.url, `{ facilities(filter: { hospitalId: "not-an-id" }) { nodes { id } } }`);
+    const response = await execute(`{ facilities(filter: { hospitalId: "not-an-id" }) { nodes { id } } }`);
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('rejects a malformed cursor and an impossible date range', async () => {
     const list = `query($filter: TransportRequestFilter, $after: String) { transportRequests(filter: $filter, after: $after) { nodes { id } } }`;
-    expect(errorCodes(await postGraphQL(hospital.url, list, { after: 'garbage' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await execute(list, { after: 'garbage' }))).toEqual(['BAD_USER_INPUT']);
     const range = { requested: { from: '2026-11-21T00:00:00Z', to: '2026-11-01T00:00:00Z' } };
-    expect(errorCodes(await postGraphQL(hospital.url, list, { filter: range }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await execute(list, { filter: range }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('pages through transport requests newest first without gaps or repeats', async () => {
@@ -102,7 +109,7 @@ describe('hospital subgraph', () => {
     const seen: { id: string; requestedAt: string }[] = [];
     let after: string | null = null;
     do {
-      const response: any = await postGraphQL(hospital.url, query, { after });
+      const response: any = await execute(query, { after });
       seen.push(...response.data.transportRequests.nodes);
       after = response.data.transportRequests.pageInfo.hasNextPage ? response.data.transportRequests.pageInfo.endCursor : null;
     } while (after);
@@ -114,8 +121,7 @@ describe('hospital subgraph', () => {
 
   it('filters by status, level, priority, hospital and time', async () => {
     const hospitalId = network.hospitals[1]!.id;
-    const response: any = await postGraphQL(
-      hospital.url,
+    const response: any = await execute(
       `query($filter: TransportRequestFilter) { transportRequests(first: 200, filter: $filter) { nodes { status transportLevel priority hospital { id } requestedAt } } }`,
       { filter: { status: ['COMPLETED', 'CANCELLED'], transportLevel: ['BLS'], priority: ['ROUTINE'], hospitalId, requested: { from: '2020-01-01T00:00:00Z' } } },
     );
@@ -128,17 +134,17 @@ describe('hospital subgraph', () => {
   });
 
   it('cancels a trip once, with reason and party, and refuses to cancel it again', async () => {
-    const created: any = await postGraphQL(hospital.url, CREATE, { input: validInput() });
+    const created: any = await execute(CREATE, { input: validInput() });
     const id = created.data.createTransportRequest.id;
     const cancel = `mutation($id: ID!, $input: CancelTransportRequestInput!) { cancelTransportRequest(id: $id, input: $input) { status cancellation { reason party } history { status } } }`;
     const input = { reason: 'PATIENT_DISCHARGED', party: 'HOSPITAL' };
-    const first: any = await postGraphQL(hospital.url, cancel, { id, input });
+    const first: any = await execute(cancel, { id, input });
     expect(first.data.cancelTransportRequest).toEqual({
       status: 'CANCELLED',
       cancellation: { reason: 'PATIENT_DISCHARGED', party: 'HOSPITAL' },
       history: [{ status: 'REQUESTED' }, { status: 'CANCELLED' }],
     });
-    const second = await postGraphQL(hospital.url, cancel, { id, input });
+    const second = await execute(cancel, { id, input });
     expect(errorCodes(second)).toEqual(['BAD_USER_INPUT']);
     const history = await hospital.database.db.selectFrom('trip_history').select('status').where('transport_request_id', '=', id).execute();
     expect(history).toHaveLength(2);
@@ -147,31 +153,31 @@ describe('hospital subgraph', () => {
   it('updates a trip plan before pickup and refuses once the trip has ended', async () => {
     const update = `mutation($id: ID!, $input: UpdateTransportRequestInput!) { updateTransportRequest(id: $id, input: $input) { priority notes } }`;
     const open = network.trips.find((trip) => trip.status === 'ACCEPTED')!;
-    const changed: any = await postGraphQL(hospital.url, update, { id: open.id, input: { priority: 'EMERGENT', notes: 'Call ahead' } });
+    const changed: any = await execute(update, { id: open.id, input: { priority: 'EMERGENT', notes: 'Call ahead' } });
     expect(changed.data.updateTransportRequest).toEqual({ priority: 'EMERGENT', notes: 'Call ahead' });
     const done = network.trips.find((trip) => trip.status === 'COMPLETED')!;
-    expect(errorCodes(await postGraphQL(hospital.url, update, { id: done.id, input: { priority: 'EMERGENT' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await execute(update, { id: done.id, input: { priority: 'EMERGENT' } }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('replaces agency preferences in the given order and rejects duplicates', async () => {
     const hospitalId = network.hospitals[2]!.id;
     const [a, b] = network.agencies;
     const set = `mutation($hospitalId: ID!, $preferences: [AgencyPreferenceInput!]!) { setAgencyPreferences(hospitalId: $hospitalId, preferences: $preferences) { agency { id } preferenceOrder } }`;
-    const response: any = await postGraphQL(hospital.url, set, { hospitalId, preferences: [{ agencyId: b!.id }, { agencyId: a!.id }] });
+    const response: any = await execute(set, { hospitalId, preferences: [{ agencyId: b!.id }, { agencyId: a!.id }] });
     expect(response.data.setAgencyPreferences).toEqual([
       { agency: { id: b!.id }, preferenceOrder: 1 },
       { agency: { id: a!.id }, preferenceOrder: 2 },
     ]);
-    const duplicate = await postGraphQL(hospital.url, set, { hospitalId, preferences: [{ agencyId: a!.id }, { agencyId: a!.id }] });
+    const duplicate = await execute(set, { hospitalId, preferences: [{ agencyId: a!.id }, { agencyId: a!.id }] });
     expect(errorCodes(duplicate)).toEqual(['BAD_USER_INPUT']);
-    const kept: any = await postGraphQL(hospital.url, `query($id: ID!) { agencyPreferences(hospitalId: $id) { agency { id } } }`, { id: hospitalId });
+    const kept: any = await execute(`query($id: ID!) { agencyPreferences(hospitalId: $id) { agency { id } } }`, { id: hospitalId });
     expect(kept.data.agencyPreferences.map((p: any) => p.agency.id)).toEqual([b!.id, a!.id]);
   });
 
   it('resolves the facilities of many hospitals in one statement, each hospital its own page by name', async () => {
     type Entities = { _entities: { facilities: { nodes: { name: string }[]; pageInfo: { hasNextPage: boolean } } }[] };
     const representations = network.hospitals.map((entry) => ({ __typename: 'Hospital', id: entry.id }));
-    const response = await postGraphQL<Entities>(hospital.url, HOSPITAL_FACILITIES, { representations });
+    const response = await postGraphQL<Entities>(hospital.url, HOSPITAL_FACILITIES, { representations }, bearer(token));
 
     expect(response.errors).toBeUndefined();
     expect(representations).toHaveLength(4);
@@ -191,7 +197,7 @@ describe('hospital subgraph', () => {
   it('gives a hospital with a malformed id no facilities instead of failing the others', async () => {
     type Entities = { _entities: { facilities: { nodes: { name: string }[] } }[] };
     const representations = [network.hospitals[0]!.id, 'not-an-id'].map((id) => ({ __typename: 'Hospital', id }));
-    const response = await postGraphQL<Entities>(hospital.url, HOSPITAL_FACILITIES, { representations });
+    const response = await postGraphQL<Entities>(hospital.url, HOSPITAL_FACILITIES, { representations }, bearer(token));
 
     expect(response.errors).toBeUndefined();
     const [known, malformed] = response.data!._entities;
@@ -209,11 +215,11 @@ describe('hospital subgraph', () => {
       address: { line: '9 Mill St', city: 'Pittsburgh', state: 'PA', postalCode: '15201' },
       coordinates: { latitude: 40.45, longitude: -79.98 },
     };
-    const created: any = await postGraphQL(hospital.url, create, { input });
+    const created: any = await execute(create, { input });
     expect(created.data.createFacility).toMatchObject({ name: 'Riverside Dialysis Center', isActive: true });
-    const bad = await postGraphQL(hospital.url, create, { input: { ...input, coordinates: { latitude: 123, longitude: 0 } } });
+    const bad = await execute(create, { input: { ...input, coordinates: { latitude: 123, longitude: 0 } } });
     expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
-    const retired: any = await postGraphQL(hospital.url, `mutation($id: ID!) { updateFacility(id: $id, input: { isActive: false }) { isActive } }`, {
+    const retired: any = await execute(`mutation($id: ID!) { updateFacility(id: $id, input: { isActive: false }) { isActive } }`, {
       id: created.data.createFacility.id,
     });
     expect(retired.data.updateFacility.isActive).toBe(false);

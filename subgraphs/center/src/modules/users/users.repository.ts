@@ -54,3 +54,26 @@ export function updateUserActive(db: Executor<CenterDatabase>, id: string, isAct
     .modifyEnd(label('updateUserActive'))
     .executeTakeFirst();
 }
+
+/**
+ * The one read of a password hash: sign-in's, by the lower-cased email (the unique index on lower(email) serves
+ * it). Inactive accounts are returned too, so refusing them costs the same password check as any other refusal.
+ */
+export function findUserForSignIn(db: Executor<CenterDatabase>, email: string): Promise<(UserRow & { password_hash: string }) | undefined> {
+  return db
+    .selectFrom('users')
+    .select([...USER_COLUMNS, 'password_hash'])
+    .where(sql`lower(email)`, '=', email)
+    .modifyEnd(label('findUserForSignIn'))
+    .executeTakeFirst();
+}
+
+export function recordSignIn(db: Executor<CenterDatabase>, id: string): Promise<UserRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ last_login_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returning(USER_COLUMNS)
+    .modifyEnd(label('recordSignIn'))
+    .executeTakeFirst();
+}

@@ -1,0 +1,3 @@
+export * from './tokens.js';
+export * from './viewer.js';
+export { errors as joseErrors, type JWK, type JWTVerifyGetKey } from 'jose';

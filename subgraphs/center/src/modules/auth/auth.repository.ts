@@ -1,0 +1,110 @@
+import { label, type Executor } from '@medport/database';
+import { sql } from 'kysely';
+import type { CenterDatabase } from '../../database.js';
+import type { NewRefreshTokenRow, NewSigningKeyRow, RefreshTokenRow, SigningKeyRow } from './auth.table.js';
+
+/** Keys retired less than `graceSeconds` ago still verify; measured on the database's clock, shared by replicas. */
+const stillPublished = (graceSeconds: number) => sql<boolean>`(retired_at is null or retired_at > now() - make_interval(secs => ${graceSeconds}))`;
+
+/** The key that signs: the newest one not retired (ties, from replicas racing to create one, go by kid). */
+export function findNewestActiveSigningKey(db: Executor<CenterDatabase>): Promise<SigningKeyRow | undefined> {
+  return db
+    .selectFrom('signing_keys')
+    .selectAll()
+    .where('retired_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('kid', 'desc')
+    .limit(1)
+    .modifyEnd(label('findNewestActiveSigningKey'))
+    .executeTakeFirst();
+}
+
+export function insertSigningKey(db: Executor<CenterDatabase>, row: NewSigningKeyRow): Promise<SigningKeyRow> {
+  return db.insertInto('signing_keys').values(row).returningAll().modifyEnd(label('insertSigningKey')).executeTakeFirstOrThrow();
+}
+
+export async function retireActiveSigningKeys(db: Executor<CenterDatabase>): Promise<void> {
+  await db
+    .updateTable('signing_keys')
+    .set({ retired_at: sql<Date>`now()` })
+    .where('retired_at', 'is', null)
+    .modifyEnd(label('retireActiveSigningKeys'))
+    .execute();
+}
+
+/** Public halves of the keys that verify tokens today, newest first. Private keys are not even selected. */
+export function listPublishedSigningKeys(
+  db: Executor<CenterDatabase>,
+  graceSeconds: number,
+): Promise<Pick<SigningKeyRow, 'kid' | 'public_jwk' | 'retired_at'>[]> {
+  return db
+    .selectFrom('signing_keys')
+    .select(['kid', 'public_jwk', 'retired_at'])
+    .where(stillPublished(graceSeconds))
+    .orderBy('created_at', 'desc')
+    .modifyEnd(label('listPublishedSigningKeys'))
+    .execute();
+}
+
+export function findPublishedSigningKey(
+  db: Executor<CenterDatabase>,
+  kid: string,
+  graceSeconds: number,
+): Promise<Pick<SigningKeyRow, 'kid' | 'public_jwk'> | undefined> {
+  return db
+    .selectFrom('signing_keys')
+    .select(['kid', 'public_jwk'])
+    .where('kid', '=', kid)
+    .where(stillPublished(graceSeconds))
+    .modifyEnd(label('findPublishedSigningKey'))
+    .executeTakeFirst();
+}
+
+export async function insertRefreshToken(db: Executor<CenterDatabase>, row: NewRefreshTokenRow): Promise<void> {
+  await db.insertInto('refresh_tokens').values(row).modifyEnd(label('insertRefreshToken')).execute();
+}
+
+/**
+ * The token with this hash, locked until the transaction ends: two requests presenting one token are served
+ * one after the other, so the second sees it spent (reuse) instead of both rotating it.
+ */
+export function lockRefreshTokenByHash(db: Executor<CenterDatabase>, tokenHash: string): Promise<RefreshTokenRow | undefined> {
+  return db
+    .selectFrom('refresh_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .forUpdate()
+    .modifyEnd(label('lockRefreshTokenByHash'))
+    .executeTakeFirst();
+}
+
+export async function markRefreshTokenUsed(db: Executor<CenterDatabase>, id: string): Promise<void> {
+  await db
+    .updateTable('refresh_tokens')
+    .set({ used_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .modifyEnd(label('markRefreshTokenUsed'))
+    .execute();
+}
+
+/** Revokes every token of a family that is not revoked yet, the newest included. */
+export async function revokeRefreshTokenFamily(db: Executor<CenterDatabase>, familyId: string): Promise<void> {
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('family_id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .modifyEnd(label('revokeRefreshTokenFamily'))
+    .execute();
+}
+
+/** The same for the family of the token with this hash, in one statement; nothing when no token has it. */
+export async function revokeRefreshTokenFamilyOfHash(db: Executor<CenterDatabase>, tokenHash: string): Promise<void> {
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('family_id', 'in', (eb) => eb.selectFrom('refresh_tokens as presented').select('presented.family_id').where('presented.token_hash', '=', tokenHash))
+    .where('revoked_at', 'is', null)
+    .modifyEnd(label('revokeRefreshTokenFamilyOfHash'))
+    .execute();
+}

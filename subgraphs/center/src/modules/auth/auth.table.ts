@@ -1,0 +1,41 @@
+import type { JsonColumn } from '@medport/database';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+/**
+ * The key pairs access tokens are signed with. The newest key that is not retired signs; a retired key stays
+ * published until every token it signed has expired, so a rotation never signs anyone out.
+ */
+export interface SigningKeysTable {
+  /** The `kid` that tokens name in their header and the JWKS lists. */
+  kid: string;
+  /** Private JWK (ES256). Only the center reads it, to sign; it never leaves this table. */
+  private_jwk: JsonColumn<string>;
+  /** Public JWK, as published at /.well-known/jwks.json. */
+  public_jwk: JsonColumn<string>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  /** When the key stopped signing; null while it is active. */
+  retired_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/**
+ * One refresh token each. Only a SHA-256 hash is kept: a copy of this table (a backup, a replica) gives nobody
+ * a token that works. Every token descends from one sign-in, its family; reuse of a spent one ends the family.
+ */
+export interface RefreshTokensTable {
+  id: string;
+  /** The sign-in this token descends from; rotation keeps it, logout and reuse revoke all of it. */
+  family_id: string;
+  user_id: string;
+  /** Hex SHA-256 of the token. */
+  token_hash: string;
+  expires_at: Date;
+  /** When the token was exchanged for its successor; presenting it again after that is reuse. */
+  used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type NewSigningKeyRow = Insertable<SigningKeysTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+export type NewRefreshTokenRow = Insertable<RefreshTokensTable>;
