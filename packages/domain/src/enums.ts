@@ -135,3 +135,10 @@ export function enumValues<V extends string>(definition: EnumDefinition<V>): V[]
 export function isEnumValue<V extends string>(definition: EnumDefinition<V>, value: string): value is V {
   return Object.hasOwn(definition.values, value);
 }
+
+export const AuditOutcomeEnum = defineEnum('AuditOutcome', 'How an audited attempt ended.', {
+  ALLOWED: 'The caller was allowed and the action happened.',
+  DENIED: 'The caller was refused.',
+  FAILED: 'The caller was allowed but the action failed (bad input, a conflict).',
+});
+export type AuditOutcome = keyof typeof AuditOutcomeEnum.values;

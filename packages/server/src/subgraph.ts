@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { createRequestAudit, type RequestAudit } from '@medport/audit';
 import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey } from '@medport/auth';
 import type { AuthConfig, SubgraphConfig } from '@medport/config';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '@medport/database';
@@ -24,6 +25,8 @@ export interface SubgraphContext<DB, Loaders> extends RequestContext {
   loaders: Loaders;
   /** Issuer and audience of access tokens (the center signs with them, every silo checks them). */
   auth: AuthConfig;
+  /** This request's audit trail writer, bound to its caller. */
+  audit: RequestAudit;
 }
 
 export interface SubgraphModule {
@@ -117,6 +120,7 @@ export async function startSubgraph<DB, Loaders>(
     formatError: formatErrorFor(logger),
     plugins: [
       requireAuthenticationPlugin(definition.publicRootFields ?? []),
+      auditOperationNamePlugin(),
       ApolloServerPluginLandingPageDisabled(),
       // Inline traces only serve Apollo's hosted usage reporting, which MedPort does not use.
       ApolloServerPluginInlineTraceDisabled(),
@@ -131,14 +135,19 @@ export async function startSubgraph<DB, Loaders>(
     maxBodyBytes: 1_000_000,
     ready: () => database.ping(),
     extraRoutes: definition.httpRoutes?.(database.db),
-    context: async (request) => ({
-      requestId: requestIdOf(request),
-      ...(await authenticate(request, verifier)),
-      logger,
-      db: database.db,
-      loaders: definition.createLoaders(database.db),
-      auth: config.auth,
-    }),
+    context: async (request) => {
+      const requestId = requestIdOf(request);
+      const authentication = await authenticate(request, verifier);
+      return {
+        requestId,
+        ...authentication,
+        logger,
+        db: database.db,
+        loaders: definition.createLoaders(database.db),
+        auth: config.auth,
+        audit: createRequestAudit(database.db, authentication.viewer, requestId),
+      };
+    },
   });
   const listening = await listen(server, config.host, config.port);
   logger.info({ url: listening.url, database: database.kind }, `${definition.silo} subgraph ready`);
@@ -158,4 +167,17 @@ export async function startSubgraph<DB, Loaders>(
 /** A domain module: its SDL file next to its resolvers. */
 export function schemaModule(sdlFile: URL, resolvers: object): SubgraphModule {
   return { typeDefs: parse(readFileSync(sdlFile, 'utf8')), resolvers };
+}
+
+/** Gives the audit writer the operation's name once it is known, so every record names what the client ran. */
+function auditOperationNamePlugin<TContext extends { audit: RequestAudit }>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operationName }) {
+          contextValue.audit.operationName = operationName ?? null;
+        },
+      };
+    },
+  };
 }

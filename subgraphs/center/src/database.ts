@@ -1,5 +1,5 @@
 import type { TripFactsTable } from './modules/analytics/analytics.table.js';
-import type { AuditLogTable } from './modules/audit/audit.table.js';
+import type { AuditLogTable } from '@medport/audit';
 import type { RefreshTokensTable, SigningKeysTable } from './modules/auth/auth.table.js';
 import type { HospitalsTable } from './modules/hospitals/hospitals.table.js';
 import type { ServiceRegistryTable } from './modules/service-registry/service-registry.table.js';

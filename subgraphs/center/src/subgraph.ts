@@ -1,5 +1,11 @@
+import { auditTrailModule } from '@medport/audit';
 import { PUBLIC_ROOT_FIELDS } from '@medport/auth';
-import { ServiceStatusEnum, TransportStatusEnum, UserRoleEnum } from '@medport/domain';
+import {
+  AuditOutcomeEnum,
+  ServiceStatusEnum,
+  TransportStatusEnum,
+  UserRoleEnum,
+} from '@medport/domain';
 import { enumTypeDefs } from '@medport/graphql';
 import { schemaModule, type SubgraphDefinition } from '@medport/server';
 import type { CenterDatabase } from './database.js';
@@ -22,8 +28,9 @@ const moduleFile = (path: string) => new URL(`./modules/${path}`, import.meta.ur
  */
 export const centerSubgraph: SubgraphDefinition<CenterDatabase, CenterLoaders> = {
   silo: 'center',
-  sharedTypeDefs: enumTypeDefs(ServiceStatusEnum, UserRoleEnum, TransportStatusEnum),
+  sharedTypeDefs: enumTypeDefs(ServiceStatusEnum, UserRoleEnum, TransportStatusEnum, AuditOutcomeEnum),
   modules: [
+    auditTrailModule('centerAuditTrail', 'center'),
     schemaModule(moduleFile('hospitals/schema.graphql'), hospitalResolvers),
     schemaModule(moduleFile('users/schema.graphql'), userResolvers),
     schemaModule(moduleFile('service-registry/schema.graphql'), serviceRegistryResolvers),

@@ -1,3 +1,4 @@
+import type { AuditLogTable } from '@medport/audit';
 import type { AgenciesTable } from './modules/agencies/agencies.table.js';
 import type { RoutesTable } from './modules/routes/routes.table.js';
 import type { ServiceAreasTable } from './modules/service-areas/service-areas.table.js';
@@ -13,5 +14,6 @@ export interface EmsDatabase {
   routes: RoutesTable;
   trips: TripsTable;
   trip_responses: TripResponsesTable;
+  audit_log: AuditLogTable;
 }
 

@@ -1,4 +1,13 @@
-import { ResponseStatusEnum, ServiceStatusEnum, SpecialRequirementEnum, TransportLevelEnum, UnitStatusEnum } from '@medport/domain';
+import { auditTrailModule } from '@medport/audit';
+import {
+  AuditOutcomeEnum,
+  ResponseStatusEnum,
+  ServiceStatusEnum,
+  SpecialRequirementEnum,
+  TransportLevelEnum,
+  UnitStatusEnum,
+  UserRoleEnum,
+} from '@medport/domain';
 import { enumTypeDefs } from '@medport/graphql';
 import { schemaModule, type SubgraphDefinition } from '@medport/server';
 import type { EmsDatabase } from './database.js';
@@ -16,8 +25,9 @@ const moduleFile = (path: string) => new URL(`./modules/${path}`, import.meta.ur
 /** The ems silo: agencies, their units, availability, service areas and routes, and their responses to trips. */
 export const emsSubgraph: SubgraphDefinition<EmsDatabase, EmsLoaders> = {
   silo: 'ems',
-  sharedTypeDefs: enumTypeDefs(TransportLevelEnum, SpecialRequirementEnum, UnitStatusEnum, ResponseStatusEnum, ServiceStatusEnum),
+  sharedTypeDefs: enumTypeDefs(TransportLevelEnum, SpecialRequirementEnum, UnitStatusEnum, ResponseStatusEnum, ServiceStatusEnum, UserRoleEnum, AuditOutcomeEnum),
   modules: [
+    auditTrailModule('emsAuditTrail', 'ems'),
     schemaModule(moduleFile('agencies/schema.graphql'), agencyResolvers),
     schemaModule(moduleFile('units/schema.graphql'), unitResolvers),
     schemaModule(moduleFile('service-areas/schema.graphql'), serviceAreaResolvers),

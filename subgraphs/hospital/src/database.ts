@@ -1,3 +1,4 @@
+import type { AuditLogTable } from '@medport/audit';
 import type { AgencyPreferencesTable } from './modules/agency-preferences/agency-preferences.table.js';
 import type { FacilitiesTable } from './modules/facilities/facilities.table.js';
 import type { TransportRequestsTable, TripHistoryTable } from './modules/transport-requests/transport-requests.table.js';
@@ -8,4 +9,5 @@ export interface HospitalDatabase {
   transport_requests: TransportRequestsTable;
   trip_history: TripHistoryTable;
   agency_preferences: AgencyPreferencesTable;
+  audit_log: AuditLogTable;
 }

@@ -1,4 +1,6 @@
+import { auditTrailModule } from '@medport/audit';
 import {
+  AuditOutcomeEnum,
   CancellationPartyEnum,
   CancellationReasonEnum,
   FacilityTypeEnum,
@@ -6,6 +8,7 @@ import {
   TransportLevelEnum,
   TransportPriorityEnum,
   TransportStatusEnum,
+  UserRoleEnum,
 } from '@medport/domain';
 import { enumTypeDefs } from '@medport/graphql';
 import { schemaModule, type SubgraphDefinition } from '@medport/server';
@@ -30,9 +33,9 @@ export const hospitalSubgraph: SubgraphDefinition<HospitalDatabase, HospitalLoad
     SpecialRequirementEnum,
     CancellationReasonEnum,
     CancellationPartyEnum,
-    FacilityTypeEnum,
-  ),
+    FacilityTypeEnum, UserRoleEnum, AuditOutcomeEnum),
   modules: [
+    auditTrailModule('hospitalAuditTrail', 'hospital'),
     schemaModule(moduleFile('facilities/schema.graphql'), facilityResolvers),
     schemaModule(moduleFile('transport-requests/schema.graphql'), transportRequestResolvers),
     schemaModule(moduleFile('agency-preferences/schema.graphql'), agencyPreferenceResolvers),

@@ -1,4 +1,4 @@
-import type { UserRole } from '@medport/domain';
+import type { AuditOutcome, UserRole } from '@medport/domain';
 import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { JsonColumn } from '@medport/database';
 
@@ -19,7 +19,7 @@ export interface AuditLogTable {
   entity_id: string | null;
   operation_name: string | null;
   request_id: string | null;
-  outcome: string;
+  outcome: AuditOutcome;
   /** What changed or was read, by reference; never patient data itself. */
   details: JsonColumn;
   ip_address: string | null;

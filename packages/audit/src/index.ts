@@ -1,0 +1,4 @@
+export * from './migration.js';
+export * from './table.js';
+export * from './writer.js';
+export * from './trail.js';
