@@ -175,7 +175,9 @@ function auditOperationNamePlugin<TContext extends { audit: RequestAudit }>(): A
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operationName }) {
-          contextValue.audit.operationName = operationName ?? null;
+          // The gateway names the part of an operation it sends to a silo `<name>__<silo>__<n>`; the trail keeps
+          // the client's own name.
+          contextValue.audit.operationName = operationName?.replace(/__[A-Za-z0-9_]+__\d+$/, '') ?? null;
         },
       };
     },
