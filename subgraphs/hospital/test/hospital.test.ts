@@ -11,10 +11,16 @@ let token: string;
 let hospital: RunningSubgraph<HospitalDatabase>;
 /** Sends an operation to the hospital subgraph as the center admin, over HTTP. */
 const execute = (query: string, variables: Record<string, unknown> = {}) => postGraphQL(hospital.url, query, variables, bearer(token));
+/** Sends an operation as a demo account, the role that does this work in real life. */
+const executeAs = async (email: string, query: string, variables: Record<string, unknown> = {}) =>
+  postGraphQL(hospital.url, query, variables, bearer(await issuer.tokenForDemoUser(email)));
 /** Every SQL statement the subgraph ran since the last reset. */
 let statements: string[] = [];
 const network = demo.buildDemoNetwork();
 const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === network.hospitals[0]!.id);
+/** hospital-1's transfer coordinator (HOSPITAL_STAFF) requests, changes and cancels its trips. */
+const COORDINATOR = 'coordinator@hospital-1.demo';
+const coordinatorOf = (hospitalId: string) => `coordinator@${network.hospitals.find((entry) => entry.id === hospitalId)!.slug}.demo`;
 
 beforeAll(async () => {
   database = await createTestDatabase('hospital');
@@ -63,7 +69,7 @@ describe('hospital subgraph', () => {
   });
 
   it('creates a trip REQUESTED by the origin facility hospital, with its first history entry', async () => {
-    const response = await execute(CREATE, { input: validInput() });
+    const response = await executeAs(COORDINATOR, CREATE, { input: validInput() });
     expect(response.errors).toBeUndefined();
     expect(response.data!.createTransportRequest).toMatchObject({
       status: 'REQUESTED',
@@ -86,7 +92,7 @@ describe('hospital subgraph', () => {
       [{ ...validInput(), specialRequirements: ['OXYGEN', 'OXYGEN'] }, 'BAD_USER_INPUT'],
     ];
     for (const [input, code] of cases) {
-      const response = await execute(CREATE, { input });
+      const response = await executeAs(COORDINATOR, CREATE, { input });
       expect(errorCodes(response), JSON.stringify(input)).toEqual([code]);
     }
     expect(await countTrips()).toBe(before);
@@ -134,17 +140,17 @@ describe('hospital subgraph', () => {
   });
 
   it('cancels a trip once, with reason and party, and refuses to cancel it again', async () => {
-    const created: any = await execute(CREATE, { input: validInput() });
+    const created: any = await executeAs(COORDINATOR, CREATE, { input: validInput() });
     const id = created.data.createTransportRequest.id;
     const cancel = `mutation($id: ID!, $input: CancelTransportRequestInput!) { cancelTransportRequest(id: $id, input: $input) { status cancellation { reason party } history { status } } }`;
     const input = { reason: 'PATIENT_DISCHARGED', party: 'HOSPITAL' };
-    const first: any = await execute(cancel, { id, input });
+    const first: any = await executeAs(COORDINATOR, cancel, { id, input });
     expect(first.data.cancelTransportRequest).toEqual({
       status: 'CANCELLED',
       cancellation: { reason: 'PATIENT_DISCHARGED', party: 'HOSPITAL' },
       history: [{ status: 'REQUESTED' }, { status: 'CANCELLED' }],
     });
-    const second = await execute(cancel, { id, input });
+    const second = await executeAs(COORDINATOR, cancel, { id, input });
     expect(errorCodes(second)).toEqual(['BAD_USER_INPUT']);
     const history = await hospital.database.db.selectFrom('trip_history').select('status').where('transport_request_id', '=', id).execute();
     expect(history).toHaveLength(2);
@@ -153,24 +159,27 @@ describe('hospital subgraph', () => {
   it('updates a trip plan before pickup and refuses once the trip has ended', async () => {
     const update = `mutation($id: ID!, $input: UpdateTransportRequestInput!) { updateTransportRequest(id: $id, input: $input) { priority notes } }`;
     const open = network.trips.find((trip) => trip.status === 'ACCEPTED')!;
-    const changed: any = await execute(update, { id: open.id, input: { priority: 'EMERGENT', notes: 'Call ahead' } });
+    const changed: any = await executeAs(coordinatorOf(open.hospitalId), update, { id: open.id, input: { priority: 'EMERGENT', notes: 'Call ahead' } });
     expect(changed.data.updateTransportRequest).toEqual({ priority: 'EMERGENT', notes: 'Call ahead' });
     const done = network.trips.find((trip) => trip.status === 'COMPLETED')!;
-    expect(errorCodes(await execute(update, { id: done.id, input: { priority: 'EMERGENT' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await executeAs(coordinatorOf(done.hospitalId), update, { id: done.id, input: { priority: 'EMERGENT' } }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 
   it('replaces agency preferences in the given order and rejects duplicates', async () => {
     const hospitalId = network.hospitals[2]!.id;
+    const admin = `admin@${network.hospitals[2]!.slug}.demo`;
     const [a, b] = network.agencies;
     const set = `mutation($hospitalId: ID!, $preferences: [AgencyPreferenceInput!]!) { setAgencyPreferences(hospitalId: $hospitalId, preferences: $preferences) { agency { id } preferenceOrder } }`;
-    const response: any = await execute(set, { hospitalId, preferences: [{ agencyId: b!.id }, { agencyId: a!.id }] });
+    const response: any = await executeAs(admin, set, { hospitalId, preferences: [{ agencyId: b!.id }, { agencyId: a!.id }] });
     expect(response.data.setAgencyPreferences).toEqual([
       { agency: { id: b!.id }, preferenceOrder: 1 },
       { agency: { id: a!.id }, preferenceOrder: 2 },
     ]);
-    const duplicate = await execute(set, { hospitalId, preferences: [{ agencyId: a!.id }, { agencyId: a!.id }] });
+    const duplicate = await executeAs(admin, set, { hospitalId, preferences: [{ agencyId: a!.id }, { agencyId: a!.id }] });
     expect(errorCodes(duplicate)).toEqual(['BAD_USER_INPUT']);
-    const kept: any = await execute(`query($id: ID!) { agencyPreferences(hospitalId: $id) { agency { id } } }`, { id: hospitalId });
+    const kept: any = await executeAs(coordinatorOf(hospitalId), `query($id: ID!) { agencyPreferences(hospitalId: $id) { agency { id } } }`, { id: hospitalId });
     expect(kept.data.agencyPreferences.map((p: any) => p.agency.id)).toEqual([b!.id, a!.id]);
   });
 
@@ -215,11 +224,11 @@ describe('hospital subgraph', () => {
       address: { line: '9 Mill St', city: 'Pittsburgh', state: 'PA', postalCode: '15201' },
       coordinates: { latitude: 40.45, longitude: -79.98 },
     };
-    const created: any = await execute(create, { input });
+    const created: any = await executeAs('admin@hospital-1.demo', create, { input });
     expect(created.data.createFacility).toMatchObject({ name: 'Riverside Dialysis Center', isActive: true });
-    const bad = await execute(create, { input: { ...input, coordinates: { latitude: 123, longitude: 0 } } });
+    const bad = await executeAs('admin@hospital-1.demo', create, { input: { ...input, coordinates: { latitude: 123, longitude: 0 } } });
     expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
-    const retired: any = await execute(`mutation($id: ID!) { updateFacility(id: $id, input: { isActive: false }) { isActive } }`, {
+    const retired: any = await executeAs('admin@hospital-1.demo', `mutation($id: ID!) { updateFacility(id: $id, input: { isActive: false }) { isActive } }`, {
       id: created.data.createFacility.id,
     });
     expect(retired.data.updateFacility.isActive).toBe(false);

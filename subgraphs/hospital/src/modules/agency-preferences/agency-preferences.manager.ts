@@ -1,6 +1,8 @@
 import { inTransaction } from '@medport/database';
 import { newId } from '@medport/domain';
 import { badInput, isId, notFound, optionalText, requireDistinct } from '@medport/graphql';
+import { requireViewer } from '@medport/auth';
+import { mayReadHospitalSettings, requireHospitalAdminOf } from '../../access.js';
 import type { HospitalContext } from '../../context.js';
 import { replacePreferences } from './agency-preferences.repository.js';
 import type { AgencyPreferenceRow } from './agency-preferences.table.js';
@@ -13,17 +15,32 @@ export interface AgencyPreferenceInput {
 
 export const MAX_PREFERRED_AGENCIES = 50;
 
+/**
+ * A hospital's preferred agencies, for its own people and center staff. Anyone else gets an empty list: which
+ * agencies a hospital favours is its business, and an empty list tells an outsider nothing.
+ */
 export async function getPreferences(context: HospitalContext, hospitalId: string): Promise<AgencyPreferenceRow[]> {
+  if (!mayReadHospitalSettings(requireViewer(context.viewer), hospitalId)) return [];
   if (!isId(hospitalId)) throw notFound('Hospital', hospitalId);
   return context.loaders.preferencesByHospital.load(hospitalId);
 }
 
-/** Replaces a hospital's preference list in one transaction; the list order is the preference order. */
+/** `Hospital.agencyPreferences`: the same rule, batched over the hospitals of a list. */
+export async function preferencesOfHospital(context: HospitalContext, hospitalId: string): Promise<AgencyPreferenceRow[]> {
+  if (!mayReadHospitalSettings(requireViewer(context.viewer), hospitalId)) return [];
+  return context.loaders.preferencesByHospital.load(hospitalId);
+}
+
+/**
+ * Replaces a hospital's preference list in one transaction; the list order is the preference order. Only the
+ * hospital's administrators and center administrators may.
+ */
 export async function setPreferences(
   context: HospitalContext,
   hospitalId: string,
   preferences: AgencyPreferenceInput[],
 ): Promise<AgencyPreferenceRow[]> {
+  requireHospitalAdminOf(context.viewer, hospitalId, 'set agency preferences');
   if (!isId(hospitalId)) throw notFound('Hospital', hospitalId);
   if (preferences.length > MAX_PREFERRED_AGENCIES) {
     throw badInput(`A hospital can prefer at most ${MAX_PREFERRED_AGENCIES} agencies.`, 'preferences');

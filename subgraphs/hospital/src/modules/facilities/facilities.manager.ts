@@ -12,6 +12,8 @@ import {
   type Connection,
   type PageArgs,
 } from '@medport/graphql';
+import { requireRole } from '@medport/auth';
+import { requireHospitalAdminOf } from '../../access.js';
 import type { HospitalContext } from '../../context.js';
 import { insertFacility, listFacilities, updateFacility, type FacilityFilter } from './facilities.repository.js';
 import type { FacilityRow, FacilityUpdate } from './facilities.table.js';
@@ -76,7 +78,11 @@ export async function getFacility(context: HospitalContext, id: string): Promise
   return facility;
 }
 
+const MANAGE_FACILITIES = 'manage facilities';
+
+/** Facilities are added by the hospital's own administrators or by center administrators. */
 export async function createFacility(context: HospitalContext, input: CreateFacilityInput): Promise<FacilityRow> {
+  requireHospitalAdminOf(context.viewer, input.hospitalId, MANAGE_FACILITIES);
   if (!isId(input.hospitalId)) throw notFound('Hospital', input.hospitalId);
   const coordinates = requireGeoPoint(input.coordinates, 'coordinates');
   return insertFacility(context.db, {
@@ -94,8 +100,12 @@ export async function createFacility(context: HospitalContext, input: CreateFaci
   });
 }
 
+/** Facilities are changed by the administrators of the hospital that runs them or by center administrators. */
 export async function changeFacility(context: HospitalContext, id: string, input: UpdateFacilityInput): Promise<FacilityRow> {
-  await getFacility(context, id);
+  // Roles that may never manage facilities are refused before the id is looked at.
+  requireRole(context.viewer, ['HOSPITAL_ADMIN', 'CENTER_ADMIN'], MANAGE_FACILITIES);
+  const facility = await getFacility(context, id);
+  requireHospitalAdminOf(context.viewer, facility.hospital_id, MANAGE_FACILITIES);
   const changes: FacilityUpdate = {};
   if (input.name != null) changes.name = requireText(input.name, 'name');
   if (input.type != null) changes.type = input.type;
@@ -110,7 +120,8 @@ export async function changeFacility(context: HospitalContext, id: string, input
   if (input.operatingHours !== undefined) changes.operating_hours = optionalText(input.operatingHours, 'operatingHours', 200);
   if (input.capabilities != null) changes.capabilities = [...requireDistinct(input.capabilities, 'capabilities')];
   if (input.isActive != null) changes.is_active = input.isActive;
-  const updated = await updateFacility(context.db, id, changes);
+  const updated = await updateFacility(context.db, facility.id, changes);
   if (!updated) throw notFound('Facility', id);
+  context.loaders.facility.clear(id).prime(updated.id, updated);
   return updated;
 }

@@ -1,5 +1,6 @@
 import type { PageArgs } from '@medport/graphql';
 import type { HospitalContext } from '../../context.js';
+import { preferencesOfHospital } from '../agency-preferences/agency-preferences.manager.js';
 import { hospitalFacilityConnection } from '../facilities/facilities.manager.js';
 
 interface HospitalReference {
@@ -12,7 +13,6 @@ export const hospitalResolvers = {
     __resolveReference: (reference: HospitalReference) => ({ id: reference.id }),
     facilities: (hospital: HospitalReference, args: PageArgs & { includeInactive?: boolean | null }, context: HospitalContext) =>
       hospitalFacilityConnection(context, hospital.id, args),
-    agencyPreferences: (hospital: HospitalReference, _: unknown, context: HospitalContext) =>
-      context.loaders.preferencesByHospital.load(hospital.id),
+    agencyPreferences: (hospital: HospitalReference, _: unknown, context: HospitalContext) => preferencesOfHospital(context, hospital.id),
   },
 };

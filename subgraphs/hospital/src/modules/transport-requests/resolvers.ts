@@ -1,33 +1,26 @@
-import { parsePage, toConnection, type PageArgs } from '@medport/graphql';
+import type { PageArgs } from '@medport/graphql';
 import type { HospitalContext } from '../../context.js';
 import {
   cancelTransportRequest,
   changeTransportRequest,
   createTransportRequest,
   getTransportRequest,
-  toRepositoryFilter,
+  readPatientData,
+  resolveTransportRequestReference,
+  transportRequestConnection,
   type CancelTransportRequestInput,
   type CreateTransportRequestInput,
   type TransportRequestFilterInput,
   type UpdateTransportRequestInput,
 } from './transport-requests.manager.js';
-import { listTransportRequests } from './transport-requests.repository.js';
 import type { TransportRequestRow, TripHistoryRow } from './transport-requests.table.js';
 
 const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
 
 export const transportRequestResolvers = {
   Query: {
-    transportRequests: async (
-      _: unknown,
-      args: PageArgs & { filter?: TransportRequestFilterInput | null },
-      context: HospitalContext,
-    ) => {
-      const filter = toRepositoryFilter(args.filter ?? {});
-      const page = parsePage(args);
-      const rows = await listTransportRequests(context.db, filter, page);
-      return toConnection(rows, page, (row) => ({ key: row.requested_at.toISOString(), id: row.id }));
-    },
+    transportRequests: (_: unknown, args: PageArgs & { filter?: TransportRequestFilterInput | null }, context: HospitalContext) =>
+      transportRequestConnection(context, args.filter ?? {}, args),
     transportRequest: (_: unknown, args: { id: string }, context: HospitalContext) => getTransportRequest(context, args.id),
   },
   Mutation: {
@@ -39,10 +32,14 @@ export const transportRequestResolvers = {
       cancelTransportRequest(context, args.id, args.input),
   },
   TransportRequest: {
-    __resolveReference: (ref: { id: string }, context: HospitalContext) => context.loaders.transportRequest.load(ref.id),
+    __resolveReference: (ref: { id: string }, context: HospitalContext) => resolveTransportRequestReference(context, ref.id),
     transportLevel: (trip: TransportRequestRow) => trip.transport_level,
-    patientReference: (trip: TransportRequestRow) => trip.patient_reference,
-    specialRequirements: (trip: TransportRequestRow) => trip.special_requirements,
+    // Patient data: each is returned only once its reading is on record.
+    patientReference: (trip: TransportRequestRow, _: unknown, context: HospitalContext) =>
+      readPatientData(context, trip, trip.patient_reference),
+    specialRequirements: (trip: TransportRequestRow, _: unknown, context: HospitalContext) =>
+      readPatientData(context, trip, trip.special_requirements),
+    notes: (trip: TransportRequestRow, _: unknown, context: HospitalContext) => readPatientData(context, trip, trip.notes),
     origin: (trip: TransportRequestRow, _: unknown, context: HospitalContext) => context.loaders.facility.load(trip.origin_facility_id),
     destination: (trip: TransportRequestRow, _: unknown, context: HospitalContext) =>
       context.loaders.facility.load(trip.destination_facility_id),

@@ -10,17 +10,34 @@ import {
   type TransportLevel,
   type TransportPriority,
 } from '@medport/domain';
-import { badInput, isId, notFound, optionalText, requireDistinct, requireTimeRange, type TimeRange } from '@medport/graphql';
+import { forbidden, isCenterStaff, requireRole, requireViewer, type Viewer } from '@medport/auth';
+import {
+  badInput,
+  isId,
+  notFound,
+  optionalText,
+  parsePage,
+  requireDistinct,
+  requireTimeRange,
+  toConnection,
+  type Connection,
+  type PageArgs,
+  type TimeRange,
+} from '@medport/graphql';
+import { HOSPITAL_ROLES, worksFor } from '../../access.js';
 import type { HospitalContext } from '../../context.js';
 import type { FacilityRow } from '../facilities/facilities.table.js';
+import { auditedChange, auditedId, recordPatientDataRead } from './transport-requests.audit.js';
 import {
   insertTransportRequest,
   insertTripHistory,
+  listTransportRequests,
   lockTransportRequest,
   updateTransportRequest,
   type TransportRequestFilter,
 } from './transport-requests.repository.js';
 import type { TransportRequestRow, TransportRequestUpdate } from './transport-requests.table.js';
+import { isInTripScope, tripScopeOf, type TripScope } from './trip-scope.js';
 
 export interface CreateTransportRequestInput {
   originFacilityId: string;
@@ -85,16 +102,65 @@ export function toRepositoryFilter(input: TransportRequestFilterInput): Transpor
   };
 }
 
+/** The trips the request's caller may see. */
+export function tripScope(context: HospitalContext): TripScope {
+  return tripScopeOf(requireViewer(context.viewer));
+}
+
+/** A trip the caller may see, or null: one outside its scope and one that does not exist look the same. */
+function findVisibleTrip(context: HospitalContext, id: string): Promise<TransportRequestRow | null> {
+  return isId(id) ? context.loaders.transportRequestIn(tripScope(context)).load(id) : Promise.resolve(null);
+}
+
+export async function transportRequestConnection(
+  context: HospitalContext,
+  filterInput: TransportRequestFilterInput,
+  args: PageArgs,
+): Promise<Connection<TransportRequestRow>> {
+  const filter = toRepositoryFilter(filterInput);
+  const page = parsePage(args);
+  const rows = await listTransportRequests(context.db, tripScope(context), filter, page);
+  return toConnection(rows, page, (row) => ({ key: row.requested_at.toISOString(), id: row.id }));
+}
+
+/** One trip by id; NOT_FOUND (and a DENIED read on record) when the caller may not see it or it does not exist. */
 export async function getTransportRequest(context: HospitalContext, id: string): Promise<TransportRequestRow> {
-  const trip = isId(id) ? await context.loaders.transportRequest.load(id) : null;
-  if (!trip) throw notFound('TransportRequest', id);
+  const trip = await findVisibleTrip(context, id);
+  if (!trip) {
+    await recordPatientDataRead(context, auditedId(id), 'DENIED');
+    throw notFound('TransportRequest', id);
+  }
   return trip;
 }
 
-async function activeFacility(context: HospitalContext, id: string, field: string): Promise<FacilityRow> {
+/** `_entities`: null (and a DENIED read on record) for a trip the caller may not see, as for one that does not exist. */
+export async function resolveTransportRequestReference(context: HospitalContext, id: string): Promise<TransportRequestRow | null> {
+  const trip = await findVisibleTrip(context, id);
+  if (!trip) await recordPatientDataRead(context, auditedId(id), 'DENIED');
+  return trip;
+}
+
+/**
+ * Hands out one patient-data field of a trip once its reading is on record. Every path to a trip row goes through
+ * the caller's scope; the check here only guards against a future path that forgets to.
+ */
+export async function readPatientData<T>(context: HospitalContext, trip: TransportRequestRow, value: T): Promise<T> {
+  if (!isInTripScope(tripScope(context), trip)) {
+    throw new Error(`Transport request ${trip.id} reached a patient-data field outside the caller's scope.`);
+  }
+  await recordPatientDataRead(context, trip.id, 'ALLOWED');
+  return value;
+}
+
+/** A facility by id: NOT_FOUND for an unknown one (facilities are public, so this reveals nothing). */
+async function facilityById(context: HospitalContext, id: string): Promise<FacilityRow> {
   const facility = isId(id) ? await context.loaders.facility.load(id) : null;
   if (!facility) throw notFound('Facility', id);
-  if (!facility.is_active) throw badInput(`\`${field}\`: facility ${id} is inactive.`, field);
+  return facility;
+}
+
+function requireActive(facility: FacilityRow, field: string): FacilityRow {
+  if (!facility.is_active) throw badInput(`\`${field}\`: facility ${facility.id} is inactive.`, field);
   return facility;
 }
 
@@ -107,116 +173,152 @@ function requireScheduledPickup(value: Date | null | undefined): Date | null {
   return value;
 }
 
+/**
+ * Hospital users request trips, and only from their own hospital's facilities: the requesting hospital is the one
+ * that sends the patient. Facilities are public, so a foreign origin is a refused operation (FORBIDDEN).
+ */
 export async function createTransportRequest(context: HospitalContext, input: CreateTransportRequestInput): Promise<TransportRequestRow> {
-  const patientReference = input.patientReference.trim();
-  if (!PATIENT_REFERENCE.test(patientReference)) {
-    throw badInput(
-      '`patientReference` must be an opaque id (3–64 letters, digits or . _ : -), such as an MRN; never a name.',
-      'patientReference',
-    );
-  }
-  if (input.originFacilityId === input.destinationFacilityId) {
-    throw badInput('Origin and destination must be different facilities.', 'destinationFacilityId');
-  }
-  const origin = await activeFacility(context, input.originFacilityId, 'originFacilityId');
-  const destination = await activeFacility(context, input.destinationFacilityId, 'destinationFacilityId');
-  const specialRequirements = [...requireDistinct(input.specialRequirements ?? [], 'specialRequirements')];
-  const scheduledPickupAt = requireScheduledPickup(input.scheduledPickupAt);
-  const notes = optionalText(input.notes, 'notes');
-  const now = new Date();
+  const details = { originFacilityId: auditedId(input.originFacilityId) };
+  return auditedChange(context, 'CREATE_TRANSPORT_REQUEST', null, details, async () => {
+    const viewer = requireRole(context.viewer, HOSPITAL_ROLES, 'request transports');
+    const origin = await facilityById(context, input.originFacilityId);
+    if (!worksFor(viewer, origin.hospital_id)) {
+      throw forbidden('Transports can only be requested from a facility of your own hospital.');
+    }
+    const patientReference = input.patientReference.trim();
+    if (!PATIENT_REFERENCE.test(patientReference)) {
+      throw badInput(
+        '`patientReference` must be an opaque id (3–64 letters, digits or . _ : -), such as an MRN; never a name.',
+        'patientReference',
+      );
+    }
+    if (input.originFacilityId === input.destinationFacilityId) {
+      throw badInput('Origin and destination must be different facilities.', 'destinationFacilityId');
+    }
+    requireActive(origin, 'originFacilityId');
+    const destination = requireActive(await facilityById(context, input.destinationFacilityId), 'destinationFacilityId');
+    const specialRequirements = [...requireDistinct(input.specialRequirements ?? [], 'specialRequirements')];
+    const scheduledPickupAt = requireScheduledPickup(input.scheduledPickupAt);
+    const notes = optionalText(input.notes, 'notes');
+    const now = new Date();
 
-  return inTransaction(context.db, async (trx) => {
-    const trip = await insertTransportRequest(trx, {
-      id: newId(),
-      // The requesting hospital is the one sending the patient.
-      hospital_id: origin.hospital_id,
-      patient_reference: patientReference,
-      origin_facility_id: origin.id,
-      destination_facility_id: destination.id,
-      transport_level: input.transportLevel,
-      priority: input.priority,
-      status: 'REQUESTED',
-      special_requirements: specialRequirements,
-      notes,
-      scheduled_pickup_at: scheduledPickupAt,
-      requested_at: now,
-      created_by_id: context.viewer?.userId ?? null,
+    return inTransaction(context.db, async (trx) => {
+      const trip = await insertTransportRequest(trx, {
+        id: newId(),
+        hospital_id: origin.hospital_id,
+        patient_reference: patientReference,
+        origin_facility_id: origin.id,
+        destination_facility_id: destination.id,
+        transport_level: input.transportLevel,
+        priority: input.priority,
+        status: 'REQUESTED',
+        special_requirements: specialRequirements,
+        notes,
+        scheduled_pickup_at: scheduledPickupAt,
+        requested_at: now,
+        created_by_id: viewer.userId,
+      });
+      await insertTripHistory(trx, {
+        id: newId(),
+        transport_request_id: trip.id,
+        status: 'REQUESTED',
+        occurred_at: now,
+        notes: null,
+        updated_by_id: viewer.userId,
+      });
+      return trip;
     });
-    await insertTripHistory(trx, {
-      id: newId(),
-      transport_request_id: trip.id,
-      status: 'REQUESTED',
-      occurred_at: now,
-      notes: null,
-      updated_by_id: context.viewer?.userId ?? null,
-    });
-    return trip;
   });
 }
 
+/** Hospital users change their own hospital's trips; a trip outside their hospital does not exist for them. */
 export async function changeTransportRequest(
   context: HospitalContext,
   id: string,
   input: UpdateTransportRequestInput,
 ): Promise<TransportRequestRow> {
-  if (!isId(id)) throw notFound('TransportRequest', id);
-  const changes: TransportRequestUpdate = {};
-  if (input.destinationFacilityId != null) {
-    changes.destination_facility_id = (await activeFacility(context, input.destinationFacilityId, 'destinationFacilityId')).id;
-  }
-  if (input.transportLevel != null) changes.transport_level = input.transportLevel;
-  if (input.priority != null) changes.priority = input.priority;
-  if (input.specialRequirements != null) {
-    changes.special_requirements = [...requireDistinct(input.specialRequirements, 'specialRequirements')];
-  }
-  if (input.scheduledPickupAt !== undefined) changes.scheduled_pickup_at = requireScheduledPickup(input.scheduledPickupAt);
-  if (input.notes !== undefined) changes.notes = optionalText(input.notes, 'notes');
+  const details = { fields: Object.keys(input).sort().join(',') };
+  return auditedChange(context, 'UPDATE_TRANSPORT_REQUEST', auditedId(id), details, async () => {
+    requireRole(context.viewer, HOSPITAL_ROLES, 'change transport requests');
+    // Visibility first, so bad input for someone else's trip is NOT_FOUND (and DENIED), never a FAILED attempt.
+    if (!(await findVisibleTrip(context, id))) throw notFound('TransportRequest', id);
+    const changes: TransportRequestUpdate = {};
+    if (input.destinationFacilityId != null) {
+      changes.destination_facility_id = requireActive(await facilityById(context, input.destinationFacilityId), 'destinationFacilityId').id;
+    }
+    if (input.transportLevel != null) changes.transport_level = input.transportLevel;
+    if (input.priority != null) changes.priority = input.priority;
+    if (input.specialRequirements != null) {
+      changes.special_requirements = [...requireDistinct(input.specialRequirements, 'specialRequirements')];
+    }
+    if (input.scheduledPickupAt !== undefined) changes.scheduled_pickup_at = requireScheduledPickup(input.scheduledPickupAt);
+    if (input.notes !== undefined) changes.notes = optionalText(input.notes, 'notes');
 
-  return inTransaction(context.db, async (trx) => {
-    const trip = await lockTransportRequest(trx, id);
-    if (!trip) throw notFound('TransportRequest', id);
-    // Once the patient is on board (or the trip has ended) its details are history, not a plan.
-    if (!isCancellable(trip.status)) {
-      throw badInput(`A ${trip.status} transport request can no longer be changed.`, 'id');
-    }
-    if (changes.destination_facility_id === trip.origin_facility_id) {
-      throw badInput('Origin and destination must be different facilities.', 'destinationFacilityId');
-    }
-    if (Object.keys(changes).length === 0) return trip;
-    return updateTransportRequest(trx, id, changes);
+    const changed = await inTransaction(context.db, async (trx) => {
+      const trip = await lockTransportRequest(trx, tripScope(context), id);
+      if (!trip) throw notFound('TransportRequest', id);
+      // Once the patient is on board (or the trip has ended) its details are history, not a plan.
+      if (!isCancellable(trip.status)) {
+        throw badInput(`A ${trip.status} transport request can no longer be changed.`, 'id');
+      }
+      if (changes.destination_facility_id === trip.origin_facility_id) {
+        throw badInput('Origin and destination must be different facilities.', 'destinationFacilityId');
+      }
+      if (Object.keys(changes).length === 0) return trip;
+      return updateTransportRequest(trx, trip.id, changes);
+    });
+    context.loaders.transportRequestIn(tripScope(context)).clear(id).prime(changed.id, changed);
+    return changed;
   });
 }
 
+/** The party a caller cancels for; EMS cancellation arrives with the event flows. */
+function cancellingParty(viewer: Viewer): CancellationParty {
+  return isCenterStaff(viewer) ? 'CENTER' : 'HOSPITAL';
+}
+
+/**
+ * The requesting hospital's users cancel for HOSPITAL and center administrators for CENTER. EMS roles cannot cancel
+ * yet (that comes with the event flows that tell the hospital silo); center staff without admin rights never can.
+ */
 export async function cancelTransportRequest(
   context: HospitalContext,
   id: string,
   input: CancelTransportRequestInput,
 ): Promise<TransportRequestRow> {
-  if (!isId(id)) throw notFound('TransportRequest', id);
-  const notes = optionalText(input.notes, 'notes');
-  if (input.reason === 'OTHER' && !notes) throw badInput('Cancelling for reason OTHER needs `notes` that say why.', 'notes');
-  return inTransaction(context.db, async (trx) => {
-    const trip = await lockTransportRequest(trx, id);
-    if (!trip) throw notFound('TransportRequest', id);
-    if (!canTransition(trip.status, 'CANCELLED')) {
-      throw badInput(`A ${trip.status} transport request cannot be cancelled.`, 'id');
-    }
-    const now = new Date();
-    const cancelled = await updateTransportRequest(trx, id, {
-      status: 'CANCELLED',
-      [MILESTONE_COLUMN.CANCELLED]: now,
-      cancellation_reason: input.reason,
-      cancellation_party: input.party,
-      cancellation_notes: notes,
+  return auditedChange(context, 'CANCEL_TRANSPORT_REQUEST', auditedId(id), { party: input.party }, async () => {
+    const viewer = requireRole(context.viewer, [...HOSPITAL_ROLES, 'CENTER_ADMIN'], 'cancel transport requests');
+    if (!(await findVisibleTrip(context, id))) throw notFound('TransportRequest', id);
+    const party = cancellingParty(viewer);
+    if (input.party !== party) throw badInput(`As ${viewer.role} you cancel on behalf of party ${party}.`, 'party');
+    const notes = optionalText(input.notes, 'notes');
+    if (input.reason === 'OTHER' && !notes) throw badInput('Cancelling for reason OTHER needs `notes` that say why.', 'notes');
+
+    const cancelled = await inTransaction(context.db, async (trx) => {
+      const trip = await lockTransportRequest(trx, tripScope(context), id);
+      if (!trip) throw notFound('TransportRequest', id);
+      if (!canTransition(trip.status, 'CANCELLED')) {
+        throw badInput(`A ${trip.status} transport request cannot be cancelled.`, 'id');
+      }
+      const now = new Date();
+      const changed = await updateTransportRequest(trx, trip.id, {
+        status: 'CANCELLED',
+        [MILESTONE_COLUMN.CANCELLED]: now,
+        cancellation_reason: input.reason,
+        cancellation_party: party,
+        cancellation_notes: notes,
+      });
+      await insertTripHistory(trx, {
+        id: newId(),
+        transport_request_id: trip.id,
+        status: 'CANCELLED',
+        occurred_at: now,
+        notes,
+        updated_by_id: viewer.userId,
+      });
+      return changed;
     });
-    await insertTripHistory(trx, {
-      id: newId(),
-      transport_request_id: id,
-      status: 'CANCELLED',
-      occurred_at: now,
-      notes,
-      updated_by_id: context.viewer?.userId ?? null,
-    });
+    context.loaders.transportRequestIn(tripScope(context)).clear(id).prime(cancelled.id, cancelled);
     return cancelled;
   });
 }

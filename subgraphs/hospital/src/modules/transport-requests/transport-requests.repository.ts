@@ -1,7 +1,9 @@
 import { label, type Executor } from '@medport/database';
 import type { TransportLevel, TransportPriority, TransportStatus } from '@medport/domain';
 import { cursorTime, type Page } from '@medport/graphql';
+import type { ExpressionBuilder } from 'kysely';
 import type { HospitalDatabase } from '../../database.js';
+import type { TripScope } from './trip-scope.js';
 import type {
   NewTransportRequestRow,
   NewTripHistoryRow,
@@ -21,17 +23,48 @@ export interface TransportRequestFilter {
   requestedTo?: Date | null;
 }
 
-export function findTransportRequestsByIds(db: Executor<HospitalDatabase>, ids: readonly string[]): Promise<TransportRequestRow[]> {
-  return db.selectFrom('transport_requests').selectAll().where('id', 'in', ids).modifyEnd(label('findTransportRequestsByIds')).execute();
+/** The SQL form of a caller's TripScope; every statement that reads trips on a caller's behalf applies it. */
+function withinScope(scope: TripScope) {
+  return (eb: ExpressionBuilder<HospitalDatabase, 'transport_requests'>) => {
+    switch (scope.kind) {
+      case 'ALL':
+        return eb.lit(true);
+      case 'HOSPITAL':
+        return eb('hospital_id', '=', scope.hospitalId);
+      case 'AGENCY':
+        return eb('assigned_agency_id', '=', scope.agencyId);
+      case 'NONE':
+        return eb.lit(false);
+    }
+  };
 }
 
-/** Newest first; the cursor carries requested_at and id of the last row (served by the *_time_idx indexes). */
+/** The trips among `ids` that the scope lets its caller see; the others are simply not returned. */
+export function findTransportRequestsByIds(
+  db: Executor<HospitalDatabase>,
+  scope: TripScope,
+  ids: readonly string[],
+): Promise<TransportRequestRow[]> {
+  return db
+    .selectFrom('transport_requests')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where(withinScope(scope))
+    .modifyEnd(label('findTransportRequestsByIds'))
+    .execute();
+}
+
+/**
+ * Newest first; the cursor carries requested_at and id of the last row (served by the *_time_idx indexes). The
+ * scope is part of the statement, so a page is full whenever there are more trips the caller may see.
+ */
 export function listTransportRequests(
   db: Executor<HospitalDatabase>,
+  scope: TripScope,
   filter: TransportRequestFilter,
   page: Page,
 ): Promise<TransportRequestRow[]> {
-  let query = db.selectFrom('transport_requests').selectAll();
+  let query = db.selectFrom('transport_requests').selectAll().where(withinScope(scope));
   if (filter.hospitalId) query = query.where('hospital_id', '=', filter.hospitalId);
   if (filter.statuses?.length) query = query.where('status', 'in', filter.statuses);
   if (filter.transportLevels?.length) query = query.where('transport_level', 'in', filter.transportLevels);
@@ -55,12 +88,16 @@ export function listTransportRequests(
     .execute();
 }
 
-/** Reads a trip and locks it until the transaction ends, so concurrent changes to one trip apply one at a time. */
-export function lockTransportRequest(trx: Executor<HospitalDatabase>, id: string): Promise<TransportRequestRow | undefined> {
+/**
+ * Reads a trip in the caller's scope and locks it until the transaction ends, so concurrent changes to one trip
+ * apply one at a time.
+ */
+export function lockTransportRequest(trx: Executor<HospitalDatabase>, scope: TripScope, id: string): Promise<TransportRequestRow | undefined> {
   return trx
     .selectFrom('transport_requests')
     .selectAll()
     .where('id', '=', id)
+    .where(withinScope(scope))
     .forUpdate()
     .modifyEnd(label('lockTransportRequest'))
     .executeTakeFirst();
