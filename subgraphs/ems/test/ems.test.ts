@@ -1,67 +1,56 @@
-import { loadSubgraphConfig } from '@medport/config';
 import { demo, newId } from '@medport/domain';
-import { startSubgraph, type RunningSubgraph } from '@medport/server';
-import { bearer, createTestDatabase, errorCodes, postGraphQL, startTestIssuer, type GraphQLResponse, type TestDatabase, type TestIssuer } from '@medport/testing';
+import { errorCodes, type GraphQLResponse } from '@medport/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emsSubgraph, type EmsDatabase } from '../src/index.js';
+import { emsSubgraph } from '../src/index.js';
+import { startTestEms, type TestEms } from './ems-service.js';
 
 const network = demo.buildDemoNetwork();
 
-let database: TestDatabase;
-let issuer: TestIssuer;
-let token: string;
-let ems: RunningSubgraph<EmsDatabase>;
-/** Every SQL statement the subgraph ran since the last reset. */
-let statements: string[] = [];
-
-const execute = <Data>(query: string, variables: Record<string, unknown> = {}) => postGraphQL<Data>(ems.url, query, variables, bearer(token));
+let service: TestEms;
+const ems = () => service.ems;
 const errorFields = (response: GraphQLResponse<unknown>) => (response.errors ?? []).map((error) => error.extensions?.field);
-const statementsAgainst = (table: string) => statements.filter((statement) => statement.includes(`from "${table}"`));
+const statementsAgainst = (table: string) => service.statements.filter((statement) => statement.includes(`from "${table}"`));
 const count = async (table: 'units' | 'service_areas') =>
-  Number((await ems.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  Number((await ems().database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
 beforeAll(async () => {
-  database = await createTestDatabase('ems');
-  issuer = await startTestIssuer();
-  token = await issuer.tokenForDemoUser('admin@center.demo');
-  const config = loadSubgraphConfig('ems', 0, { ...database.env, ...issuer.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
-  ems = await startSubgraph(emsSubgraph, config, { onQuery: (event) => statements.push(event.query.sql) });
+  service = await startTestEms();
 });
 
 afterAll(async () => {
-  await ems?.stop();
-  await issuer?.close();
-  await database?.drop();
+  await service?.stop();
 });
 
 beforeEach(() => {
-  statements = [];
+  service.statements.length = 0;
 });
 
+/** agency-1 of the demo accounts (dispatcher@agency-1.demo, admin@agency-1.demo, crew@agency-1.demo). */
 const agencyId = network.agencies[0]!.id;
 
 describe('ems subgraph', () => {
   it('seeds the demo network into an empty database once', async () => {
-    const agencies = () => ems.database.db.selectFrom('agencies').select('id').execute();
+    const agencies = () => ems().database.db.selectFrom('agencies').select('id').execute();
     expect(await agencies()).toHaveLength(network.agencies.length);
-    expect(await emsSubgraph.seedDemoData(ems.database.db)).toBe(false);
+    expect(await emsSubgraph.seedDemoData(ems().database.db)).toBe(false);
     expect(await agencies()).toHaveLength(network.agencies.length);
   });
 
   it('pages through agencies by name with first and after until hasNextPage is false', async () => {
+    // The directory of agencies reads the same for every signed-in caller; an agency's crew reads it here.
     type Page = { agencies: { nodes: { id: string; name: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
     const query = `query ($first: Int, $after: String) {
       agencies(first: $first, after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } }
     }`;
-    const all = (await execute<Page>(query, { first: 200 })).data!.agencies;
+    const all = (await service.as<Page>('crew@agency-1.demo', query, { first: 200 })).data!.agencies;
     expect(all.pageInfo.hasNextPage).toBe(false);
     expect(all.nodes.length).toBeGreaterThanOrEqual(network.agencies.length);
 
     const seen: { id: string; name: string }[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: GraphQLResponse<Page> = await execute<Page>(query, { first: 2, after });
+      const page: GraphQLResponse<Page> = await service.as<Page>('crew@agency-1.demo', query, { first: 2, after });
       expect(page.errors).toBeUndefined();
       const { nodes, pageInfo } = page.data!.agencies;
       seen.push(...nodes);
@@ -76,15 +65,16 @@ describe('ems subgraph', () => {
 
   it('answers updateAgency for an unknown id with NOT_FOUND', async () => {
     const mutation = `mutation ($id: ID!) { updateAgency(id: $id, input: { name: "Renamed" }) { id } }`;
-    expect(errorCodes(await execute(mutation, { id: newId() }))).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await execute(mutation, { id: 'not-an-id' }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await service.as('admin@center.demo', mutation, { id: newId() }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await service.as('admin@center.demo', mutation, { id: 'not-an-id' }))).toEqual(['NOT_FOUND']);
   });
 
   it('resolves 30 Agency references with one SQL statement against agencies', async () => {
     const known = network.agencies.map((agency) => agency.id);
     // Unknown ids resolve to null; a malformed one must not fail the batch for the others.
     const ids = [...known, 'not-an-id', ...Array.from({ length: 29 - known.length }, () => newId())];
-    const response = await execute<{ _entities: ({ id: string; name: string } | null)[] }>(
+    const response = await service.as<{ _entities: ({ id: string; name: string } | null)[] }>(
+      'coordinator@hospital-1.demo',
       `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Agency { id name } } }`,
       { representations: ids.map((id) => ({ __typename: 'Agency', id })) },
     );
@@ -98,28 +88,32 @@ describe('ems subgraph', () => {
   });
 
   it('lists agencies with their units, service areas and routes in one statement per table', async () => {
-    const response = await execute<{ agencies: { nodes: { units: { nodes: { id: string }[] }; serviceAreas: { id: string }[] }[] } }>(
+    // Center staff see every agency's units, areas and routes.
+    const response = await service.as<{ agencies: { nodes: { units: { nodes: { id: string }[] }; serviceAreas: { id: string }[] }[] } }>(
+      'analyst@center.demo',
       `{ agencies(first: 50) { nodes { units(first: 3) { nodes { id agency { id } } } serviceAreas { id } routes { id } } } }`,
     );
 
     expect(response.errors).toBeUndefined();
     const agencies = response.data!.agencies.nodes;
     expect(agencies.every((agency) => agency.units.nodes.length > 0 && agency.serviceAreas.length > 0)).toBe(true);
-    expect(statements).toHaveLength(4);
+    expect(service.statements).toHaveLength(4);
     for (const table of ['agencies', 'units', 'service_areas', 'routes']) expect(statementsAgainst(table)).toHaveLength(1);
   });
 
   it('refuses a duplicate unit number within an agency with CONFLICT and keeps a single row', async () => {
     const mutation = `mutation ($input: CreateUnitInput!) { createUnit(input: $input) { id unitNumber } }`;
-    const first = await execute<{ createUnit: { id: string } }>(mutation, { input: { agencyId, unitNumber: 'AVE-ALS-77', level: 'ALS' } });
+    const first = await service.as<{ createUnit: { id: string } }>('dispatcher@agency-1.demo', mutation, {
+      input: { agencyId, unitNumber: 'AVE-ALS-77', level: 'ALS' },
+    });
     expect(first.errors).toBeUndefined();
 
     // Crews call units over the radio: 'ave-als-77' is the same unit.
-    const second = await execute(mutation, { input: { agencyId, unitNumber: 'ave-als-77', level: 'BLS' } });
+    const second = await service.as('dispatcher@agency-1.demo', mutation, { input: { agencyId, unitNumber: 'ave-als-77', level: 'BLS' } });
     expect(errorCodes(second)).toEqual(['CONFLICT']);
 
-    const rows = await ems.database.db
-      .selectFrom('units')
+    const rows = await ems()
+      .database.db.selectFrom('units')
       .select('id')
       .where('agency_id', '=', agencyId)
       .where(sql<boolean>`lower(unit_number) = 'ave-als-77'`)
@@ -138,13 +132,16 @@ describe('ems subgraph', () => {
       [{ ...valid, shiftEnd: null }, 'BAD_USER_INPUT', 'shiftEnd'],
       [{ ...valid, location: { latitude: 95, longitude: 0 } }, 'BAD_USER_INPUT', 'location'],
       [{ ...valid, capabilities: ['OXYGEN', 'OXYGEN'] }, 'BAD_USER_INPUT', 'capabilities'],
-      [{ ...valid, agencyId: newId() }, 'NOT_FOUND', undefined],
-      [{ ...valid, agencyId: 'not-an-id' }, 'NOT_FOUND', undefined],
     ];
     for (const [input, code, field] of cases) {
-      const response = await execute(mutation, { input });
+      const response = await service.as('dispatcher@agency-1.demo', mutation, { input });
       expect(errorCodes(response), JSON.stringify(input)).toEqual([code]);
       expect(errorFields(response), JSON.stringify(input)).toEqual([field]);
+    }
+    // Only the center may name any agency; for it, an unknown one is NOT_FOUND.
+    for (const unknownAgency of [newId(), 'not-an-id']) {
+      const response = await service.as('admin@center.demo', mutation, { input: { ...valid, agencyId: unknownAgency } });
+      expect(errorCodes(response), unknownAgency).toEqual(['NOT_FOUND']);
     }
     expect(await count('units')).toBe(before);
   });
@@ -152,21 +149,21 @@ describe('ems subgraph', () => {
   it('changes a unit and refuses to change one end of its shift alone', async () => {
     const unit = network.units.find((candidate) => candidate.agencyId === agencyId)!;
     const update = `mutation ($id: ID!, $input: UpdateUnitInput!) { updateUnit(id: $id, input: $input) { status location { latitude } shiftStart shiftEnd } }`;
-    const changed = await execute<{ updateUnit: unknown }>(update, {
+    const changed = await service.as<{ updateUnit: unknown }>('dispatcher@agency-1.demo', update, {
       id: unit.id,
       input: { status: 'OUT_OF_SERVICE', location: null, shiftStart: '22:00', shiftEnd: '06:00' },
     });
     expect(changed.data!.updateUnit).toEqual({ status: 'OUT_OF_SERVICE', location: null, shiftStart: '22:00', shiftEnd: '06:00' });
 
-    const oneEnd = await execute(update, { id: unit.id, input: { shiftStart: null } });
+    const oneEnd = await service.as('dispatcher@agency-1.demo', update, { id: unit.id, input: { shiftStart: null } });
     expect(errorCodes(oneEnd)).toEqual(['BAD_USER_INPUT']);
     expect(errorFields(oneEnd)).toEqual(['shiftEnd']);
-    expect(errorCodes(await execute(update, { id: newId(), input: { isActive: false } }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await service.as('dispatcher@agency-1.demo', update, { id: newId(), input: { isActive: false } }))).toEqual(['NOT_FOUND']);
   });
 
   it('refuses a service area with radiusKm 0 as BAD_USER_INPUT and writes nothing', async () => {
     const before = await count('service_areas');
-    const response = await execute(`mutation ($input: CreateServiceAreaInput!) { createServiceArea(input: $input) { id } }`, {
+    const response = await service.as('admin@agency-1.demo', `mutation ($input: CreateServiceAreaInput!) { createServiceArea(input: $input) { id } }`, {
       input: { agencyId, name: 'Nowhere', center: { latitude: 40.44, longitude: -79.99 }, radiusKm: 0 },
     });
 
@@ -176,27 +173,31 @@ describe('ems subgraph', () => {
   });
 
   it('creates, changes and deletes a service area', async () => {
-    const created = await execute<{ createServiceArea: { id: string; radiusKm: number; center: { latitude: number } } }>(
+    const created = await service.as<{ createServiceArea: { id: string; radiusKm: number; center: { latitude: number } } }>(
+      'admin@agency-1.demo',
       `mutation ($input: CreateServiceAreaInput!) { createServiceArea(input: $input) { id radiusKm center { latitude } } }`,
       { input: { agencyId, name: 'North Hills', center: { latitude: 40.55, longitude: -80.02 }, radiusKm: 12.5 } },
     );
     expect(created.data!.createServiceArea).toMatchObject({ radiusKm: 12.5, center: { latitude: 40.55 } });
     const id = created.data!.createServiceArea.id;
 
-    const paused = await execute<{ updateServiceArea: { isActive: boolean; radiusKm: number } }>(
+    const paused = await service.as<{ updateServiceArea: { isActive: boolean; radiusKm: number } }>(
+      'admin@agency-1.demo',
       `mutation ($id: ID!) { updateServiceArea(id: $id, input: { isActive: false, radiusKm: 500 }) { isActive radiusKm } }`,
       { id },
     );
     expect(paused.data!.updateServiceArea).toEqual({ isActive: false, radiusKm: 500 });
 
     const remove = `mutation ($id: ID!) { deleteServiceArea(id: $id) }`;
-    expect((await execute<{ deleteServiceArea: string }>(remove, { id })).data!.deleteServiceArea).toBe(id);
-    expect(errorCodes(await execute(remove, { id }))).toEqual(['NOT_FOUND']);
+    expect((await service.as<{ deleteServiceArea: string }>('admin@agency-1.demo', remove, { id })).data!.deleteServiceArea).toBe(id);
+    expect(errorCodes(await service.as('admin@agency-1.demo', remove, { id }))).toEqual(['NOT_FOUND']);
   });
 
   it('adds the agencies’ responses to a trip ems holds, and none to a trip it never saw', async () => {
     const trip = network.trips.find((candidate) => candidate.responses.length > 1)!;
-    const response = await execute<{ _entities: { id: string; responses: { status: string; agency: { id: string } }[] }[] }>(
+    // Center staff see every agency's answer to every trip.
+    const response = await service.as<{ _entities: { id: string; responses: { status: string; agency: { id: string } }[] }[] }>(
+      'analyst@center.demo',
       `query ($representations: [_Any!]!) {
         _entities(representations: $representations) { ... on TransportRequest { id responses { status agency { id } } } }
       }`,
@@ -211,7 +212,7 @@ describe('ems subgraph', () => {
   });
 
   it('answers /health and /ready', async () => {
-    const base = ems.url.replace('/graphql', '');
+    const base = ems().url.replace('/graphql', '');
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
   });

@@ -1,4 +1,6 @@
-import { newId, type ServiceStatus, type SpecialRequirement, type TransportLevel } from '@medport/domain';
+import { forbidden, requireRole } from '@medport/auth';
+import { isUniqueViolation } from '@medport/database';
+import { newId, type ServiceStatus, type SpecialRequirement, type TransportLevel, type UserRole } from '@medport/domain';
 import {
   badInput,
   conflict,
@@ -12,8 +14,9 @@ import {
   type Connection,
   type PageArgs,
 } from '@medport/graphql';
+import { auditedChange } from '../../change-audit.js';
 import type { EmsContext } from '../../context.js';
-import { isUniqueViolation } from '@medport/database';
+import { requireActingFor } from '../../scope.js';
 import { insertAgency, listAgencies, updateAgency, type AgencyFilter } from './agencies.repository.js';
 import type { AgencyRow, AgencyUpdate } from './agencies.table.js';
 
@@ -45,6 +48,13 @@ export interface AgencyFilterInput {
   includeInactive?: boolean | null;
 }
 
+/** Agencies join the network through the center, never on their own. */
+const AGENCY_CREATORS: readonly UserRole[] = ['CENTER_ADMIN'];
+/** An agency's administrators keep its profile; center administrators keep every agency's. */
+const AGENCY_EDITORS: readonly UserRole[] = ['CENTER_ADMIN', 'EMS_ADMIN'];
+/** Whether an agency takes part in the network (receives offers at all) is the center's decision alone. */
+const CENTER_ONLY_FIELDS = ['status', 'isActive'] as const;
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function toRepositoryFilter(input: AgencyFilterInput): AgencyFilter {
@@ -56,6 +66,7 @@ export function toRepositoryFilter(input: AgencyFilterInput): AgencyFilter {
   };
 }
 
+/** The directory of agencies, the same for every signed-in caller. */
 export async function agencyConnection(context: EmsContext, filter: AgencyFilter, args: PageArgs): Promise<Connection<AgencyRow>> {
   const page = parsePage(args);
   const rows = await listAgencies(context.db, filter, page);
@@ -95,33 +106,59 @@ async function withUniqueName<T>(name: string | undefined, write: () => Promise<
   }
 }
 
+/** One agency of the directory, which every signed-in caller reads; NOT_FOUND only when there is none. */
 export async function getAgency(context: EmsContext, id: string): Promise<AgencyRow> {
   const agency = isId(id) ? await context.loaders.agency.load(id) : null;
   if (!agency) throw notFound('Agency', id);
   return agency;
 }
 
-export async function createAgency(context: EmsContext, input: CreateAgencyInput): Promise<AgencyRow> {
-  const name = requireText(input.name, 'name');
-  const row = {
-    id: newId(),
-    name,
-    contact_name: optionalText(input.contactName, 'contactName', 200),
-    phone: optionalText(input.phone, 'phone', 40),
-    email: requireEmail(input.email),
-    ...addressColumns(input.address),
-    operating_hours: optionalText(input.operatingHours, 'operatingHours', 200),
-    levels: requireLevels(input.capabilities),
-    equipment: [...requireDistinct(input.equipment ?? [], 'equipment')],
-    pricing: null,
-    status: input.status ?? 'ACTIVE',
-    added_by_id: context.viewer?.userId ?? null,
-  };
-  return withUniqueName(name, () => insertAgency(context.db, row));
+export function createAgency(context: EmsContext, input: CreateAgencyInput): Promise<AgencyRow> {
+  const change = { action: 'CREATE_AGENCY', entityType: 'Agency', entityId: null, idOf: (agency: AgencyRow) => agency.id };
+  return auditedChange(context, change, async () => {
+    const viewer = requireRole(context.viewer, AGENCY_CREATORS, 'add agencies to the network');
+    const name = requireText(input.name, 'name');
+    const row = {
+      id: newId(),
+      name,
+      contact_name: optionalText(input.contactName, 'contactName', 200),
+      phone: optionalText(input.phone, 'phone', 40),
+      email: requireEmail(input.email),
+      ...addressColumns(input.address),
+      operating_hours: optionalText(input.operatingHours, 'operatingHours', 200),
+      levels: requireLevels(input.capabilities),
+      equipment: [...requireDistinct(input.equipment ?? [], 'equipment')],
+      pricing: null,
+      status: input.status ?? 'ACTIVE',
+      added_by_id: viewer.userId,
+    };
+    return withUniqueName(name, () => insertAgency(context.db, row));
+  });
 }
 
-export async function changeAgency(context: EmsContext, id: string, input: UpdateAgencyInput): Promise<AgencyRow> {
-  if (!isId(id)) throw notFound('Agency', id);
+/**
+ * Changes an agency. Its administrators may change its profile; its standing in the network (`status`,
+ * `isActive`) only the center may; another agency's administrators nothing (FORBIDDEN: see requireActingFor).
+ */
+export function changeAgency(context: EmsContext, id: string, input: UpdateAgencyInput): Promise<AgencyRow> {
+  const change = { action: 'UPDATE_AGENCY', entityType: 'Agency', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
+  return auditedChange(context, change, async () => {
+    const viewer = requireRole(context.viewer, AGENCY_EDITORS, 'change agencies');
+    const centerOnly = CENTER_ONLY_FIELDS.filter((field) => input[field] != null);
+    if (viewer.role !== 'CENTER_ADMIN' && centerOnly.length > 0) {
+      throw forbidden(`Only the transport center may change ${centerOnly.map((field) => `\`${field}\``).join(' and ')}.`);
+    }
+    const agency = await getAgency(context, id);
+    requireActingFor(viewer, agency.id, 'You may only change your own agency.');
+    const changes = agencyChanges(input);
+    if (Object.keys(changes).length === 0) return agency;
+    const updated = await withUniqueName(changes.name, () => updateAgency(context.db, agency.id, changes));
+    if (!updated) throw notFound('Agency', id);
+    return updated;
+  });
+}
+
+function agencyChanges(input: UpdateAgencyInput): AgencyUpdate {
   const changes: AgencyUpdate = {};
   if (input.name != null) changes.name = requireText(input.name, 'name');
   if (input.contactName !== undefined) changes.contact_name = optionalText(input.contactName, 'contactName', 200);
@@ -133,8 +170,5 @@ export async function changeAgency(context: EmsContext, id: string, input: Updat
   if (input.equipment != null) changes.equipment = [...requireDistinct(input.equipment, 'equipment')];
   if (input.status != null) changes.status = input.status;
   if (input.isActive != null) changes.is_active = input.isActive;
-  if (Object.keys(changes).length === 0) return getAgency(context, id);
-  const updated = await withUniqueName(changes.name, () => updateAgency(context.db, id, changes));
-  if (!updated) throw notFound('Agency', id);
-  return updated;
+  return changes;
 }

@@ -1,12 +1,14 @@
 import { label, type Executor } from '@medport/database';
 import type { EmsDatabase } from '../../database.js';
+import type { AgencyReach } from '../../scope.js';
 import type { RouteRow } from './routes.table.js';
 
-export function findRoutesByAgencyIds(db: Executor<EmsDatabase>, agencyIds: readonly string[]): Promise<RouteRow[]> {
-  return db
-    .selectFrom('routes')
-    .selectAll()
-    .where('agency_id', 'in', agencyIds)
+/** The routes of these agencies that the caller sees (its own agency's, for an agency). */
+export function findRoutesByAgencyIds(db: Executor<EmsDatabase>, reach: AgencyReach, agencyIds: readonly string[]): Promise<RouteRow[]> {
+  if (reach.kind === 'NONE') return Promise.resolve([]);
+  let query = db.selectFrom('routes').selectAll().where('agency_id', 'in', agencyIds);
+  if (reach.kind === 'AGENCY') query = query.where('agency_id', '=', reach.agencyId);
+  return query
     .orderBy('name')
     .orderBy('id')
     .modifyEnd(label('findRoutesByAgencyIds'))

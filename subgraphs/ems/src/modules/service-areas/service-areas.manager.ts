@@ -1,6 +1,9 @@
-import { newId } from '@medport/domain';
+import { requireRole } from '@medport/auth';
+import { newId, type UserRole } from '@medport/domain';
 import { badInput, isId, notFound, requireGeoPoint, requireText } from '@medport/graphql';
+import { auditedChange } from '../../change-audit.js';
 import type { EmsContext } from '../../context.js';
+import { hiddenRecord, reaches, requireActingFor, scopeOf } from '../../scope.js';
 import { deleteServiceArea, findServiceAreaById, insertServiceArea, updateServiceArea } from './service-areas.repository.js';
 import type { ServiceAreaRow, ServiceAreaUpdate } from './service-areas.table.js';
 
@@ -16,6 +19,12 @@ export type UpdateServiceAreaInput = Partial<Omit<CreateServiceAreaInput, 'agenc
 /** Wider than any ground transport region; a larger value is a unit mix-up (metres, miles), not a plan. */
 export const MAX_SERVICE_RADIUS_KM = 500;
 
+/**
+ * Where an agency takes trips decides which offers it receives: its administrators draw its areas, center
+ * administrators any agency's. Dispatchers and crews work within them.
+ */
+const AREA_KEEPERS: readonly UserRole[] = ['EMS_ADMIN', 'CENTER_ADMIN'];
+
 function requireRadius(radiusKm: number): number {
   if (!(radiusKm > 0 && radiusKm <= MAX_SERVICE_RADIUS_KM)) {
     throw badInput(`\`radiusKm\` must be more than 0 and at most ${MAX_SERVICE_RADIUS_KM}.`, 'radiusKm');
@@ -28,30 +37,58 @@ function centerColumns(center: { latitude: number; longitude: number }) {
   return { center_latitude: point.latitude, center_longitude: point.longitude };
 }
 
-export async function createServiceArea(context: EmsContext, input: CreateServiceAreaInput): Promise<ServiceAreaRow> {
-  const name = requireText(input.name, 'name');
-  const center = centerColumns(input.center);
-  const radiusKm = requireRadius(input.radiusKm);
-  const agency = isId(input.agencyId) ? await context.loaders.agency.load(input.agencyId) : null;
-  if (!agency) throw notFound('Agency', input.agencyId);
-  return insertServiceArea(context.db, { id: newId(), agency_id: agency.id, name, ...center, radius_km: radiusKm });
+/** The area an area keeper may change; another agency's is NOT_FOUND to it, as it is absent from its reads. */
+async function requireChangeableArea(context: EmsContext, id: string): Promise<ServiceAreaRow> {
+  const area = isId(id) ? await findServiceAreaById(context.db, id) : undefined;
+  if (!area) throw notFound('ServiceArea', id);
+  if (!reaches(scopeOf(context).agencyRecords, area.agency_id)) throw hiddenRecord('ServiceArea', id);
+  return area;
 }
 
-export async function changeServiceArea(context: EmsContext, id: string, input: UpdateServiceAreaInput): Promise<ServiceAreaRow> {
-  if (!isId(id)) throw notFound('ServiceArea', id);
-  const changes: ServiceAreaUpdate = {};
-  if (input.name != null) changes.name = requireText(input.name, 'name');
-  if (input.center != null) Object.assign(changes, centerColumns(input.center));
-  if (input.radiusKm != null) changes.radius_km = requireRadius(input.radiusKm);
-  if (input.isActive != null) changes.is_active = input.isActive;
-  const updated =
-    Object.keys(changes).length === 0 ? await findServiceAreaById(context.db, id) : await updateServiceArea(context.db, id, changes);
-  if (!updated) throw notFound('ServiceArea', id);
-  return updated;
+/** Adds an area to an agency: its own for an agency administrator (naming another one is FORBIDDEN). */
+export function createServiceArea(context: EmsContext, input: CreateServiceAreaInput): Promise<ServiceAreaRow> {
+  const change = {
+    action: 'CREATE_SERVICE_AREA',
+    entityType: 'ServiceArea',
+    entityId: null,
+    idOf: (area: ServiceAreaRow) => area.id,
+    details: { agencyId: input.agencyId },
+  };
+  return auditedChange(context, change, async () => {
+    const viewer = requireRole(context.viewer, AREA_KEEPERS, 'add service areas');
+    requireActingFor(viewer, input.agencyId, 'Service areas can only be added to your own agency.');
+    const agency = isId(input.agencyId) ? await context.loaders.agency.load(input.agencyId) : null;
+    if (!agency) throw notFound('Agency', input.agencyId);
+    const name = requireText(input.name, 'name');
+    const center = centerColumns(input.center);
+    const radiusKm = requireRadius(input.radiusKm);
+    return insertServiceArea(context.db, { id: newId(), agency_id: agency.id, name, ...center, radius_km: radiusKm });
+  });
 }
 
-export async function removeServiceArea(context: EmsContext, id: string): Promise<string> {
-  const deleted = isId(id) ? await deleteServiceArea(context.db, id) : undefined;
-  if (!deleted) throw notFound('ServiceArea', id);
-  return deleted;
+export function changeServiceArea(context: EmsContext, id: string, input: UpdateServiceAreaInput): Promise<ServiceAreaRow> {
+  const change = { action: 'UPDATE_SERVICE_AREA', entityType: 'ServiceArea', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
+  return auditedChange(context, change, async () => {
+    requireRole(context.viewer, AREA_KEEPERS, 'change service areas');
+    const area = await requireChangeableArea(context, id);
+    const changes: ServiceAreaUpdate = {};
+    if (input.name != null) changes.name = requireText(input.name, 'name');
+    if (input.center != null) Object.assign(changes, centerColumns(input.center));
+    if (input.radiusKm != null) changes.radius_km = requireRadius(input.radiusKm);
+    if (input.isActive != null) changes.is_active = input.isActive;
+    if (Object.keys(changes).length === 0) return area;
+    const updated = await updateServiceArea(context.db, area.id, changes);
+    if (!updated) throw notFound('ServiceArea', id);
+    return updated;
+  });
+}
+
+export function removeServiceArea(context: EmsContext, id: string): Promise<string> {
+  return auditedChange(context, { action: 'DELETE_SERVICE_AREA', entityType: 'ServiceArea', entityId: id }, async () => {
+    requireRole(context.viewer, AREA_KEEPERS, 'delete service areas');
+    const area = await requireChangeableArea(context, id);
+    const deleted = await deleteServiceArea(context.db, area.id);
+    if (!deleted) throw notFound('ServiceArea', id);
+    return deleted;
+  });
 }

@@ -1,18 +1,25 @@
 import { label, type Executor } from '@medport/database';
 import type { EmsDatabase } from '../../database.js';
+import type { AgencyReach } from '../../scope.js';
 import type { NewServiceAreaRow, ServiceAreaRow, ServiceAreaUpdate } from './service-areas.table.js';
 
-export function findServiceAreasByAgencyIds(db: Executor<EmsDatabase>, agencyIds: readonly string[]): Promise<ServiceAreaRow[]> {
-  return db
-    .selectFrom('service_areas')
-    .selectAll()
-    .where('agency_id', 'in', agencyIds)
+/** The service areas of these agencies that the caller sees (its own agency's, for an agency). */
+export function findServiceAreasByAgencyIds(
+  db: Executor<EmsDatabase>,
+  reach: AgencyReach,
+  agencyIds: readonly string[],
+): Promise<ServiceAreaRow[]> {
+  if (reach.kind === 'NONE') return Promise.resolve([]);
+  let query = db.selectFrom('service_areas').selectAll().where('agency_id', 'in', agencyIds);
+  if (reach.kind === 'AGENCY') query = query.where('agency_id', '=', reach.agencyId);
+  return query
     .orderBy('name')
     .orderBy('id')
     .modifyEnd(label('findServiceAreasByAgencyIds'))
     .execute();
 }
 
+/** One area whoever owns it, for deciding whether the caller may change it (and auditing when it may not). */
 export function findServiceAreaById(db: Executor<EmsDatabase>, id: string): Promise<ServiceAreaRow | undefined> {
   return db.selectFrom('service_areas').selectAll().where('id', '=', id).modifyEnd(label('findServiceAreaById')).executeTakeFirst();
 }

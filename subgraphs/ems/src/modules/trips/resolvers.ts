@@ -1,4 +1,4 @@
-import type { EmsContext } from '../../context.js';
+import { scopedLoaders, type EmsContext } from '../../context.js';
 import type { TripResponseRow } from './trips.table.js';
 
 interface TransportRequestReference {
@@ -10,7 +10,8 @@ export const tripResolvers = {
     // The trip itself is the hospital's; here it is its id, and its fields are this silo's rows. A trip ems never
     // saw simply has no responses.
     __resolveReference: (reference: TransportRequestReference) => ({ id: reference.id }),
-    responses: (trip: TransportRequestReference, _: unknown, context: EmsContext) => context.loaders.responsesByTrip.load(trip.id),
+    // Only the answers the caller may see: an agency's own, a hospital's own trips', all of them for the center.
+    responses: (trip: TransportRequestReference, _: unknown, context: EmsContext) => scopedLoaders(context).responsesByTrip.load(trip.id),
   },
   AgencyResponse: {
     agency: (response: TripResponseRow, _: unknown, context: EmsContext) => context.loaders.agency.load(response.agency_id),

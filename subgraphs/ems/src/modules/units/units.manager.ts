@@ -1,4 +1,6 @@
-import { newId, type SpecialRequirement, type TransportLevel, type UnitStatus } from '@medport/domain';
+import { requireRole } from '@medport/auth';
+import { isUniqueViolation } from '@medport/database';
+import { newId, type SpecialRequirement, type TransportLevel, type UnitStatus, type UserRole } from '@medport/domain';
 import {
   badInput,
   conflict,
@@ -12,9 +14,10 @@ import {
   type Connection,
   type PageArgs,
 } from '@medport/graphql';
-import type { EmsContext } from '../../context.js';
-import { isUniqueViolation } from '@medport/database';
-import { insertUnit, listUnits, updateUnit, type UnitFilter } from './units.repository.js';
+import { auditedChange } from '../../change-audit.js';
+import { scopedLoaders, type EmsContext } from '../../context.js';
+import { hiddenRecord, reaches, requireActingFor, scopeOf } from '../../scope.js';
+import { findUnitById, insertUnit, listUnits, updateUnit, type UnitFilter } from './units.repository.js';
 import type { UnitRow, UnitUpdate } from './units.table.js';
 
 export interface GeoPointInput {
@@ -52,6 +55,9 @@ export interface UnitFilterInput {
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/** Who keeps a fleet: the agency's administrators and dispatchers for their own agency, center admins for any. */
+const FLEET_MANAGERS: readonly UserRole[] = ['EMS_ADMIN', 'EMS_DISPATCHER', 'CENTER_ADMIN'];
+
 export function toRepositoryFilter(input: UnitFilterInput): UnitFilter {
   if (input.agencyId && !isId(input.agencyId)) throw badInput('`filter.agencyId` is not a valid id.', 'filter.agencyId');
   return {
@@ -66,7 +72,7 @@ const unitCursor = (row: UnitRow) => ({ key: row.unit_number, id: row.id });
 
 export async function unitConnection(context: EmsContext, filter: UnitFilter, args: PageArgs): Promise<Connection<UnitRow>> {
   const page = parsePage(args);
-  const rows = await listUnits(context.db, filter, page);
+  const rows = await listUnits(context.db, scopeOf(context).agencyRecords, filter, page);
   return toConnection(rows, page, unitCursor);
 }
 
@@ -77,7 +83,7 @@ export async function agencyUnitConnection(
   args: PageArgs & { includeInactive?: boolean | null },
 ): Promise<Connection<UnitRow>> {
   const page = parsePage(args);
-  const rows = await context.loaders.unitPagesOfAgencies.load({
+  const rows = await scopedLoaders(context).unitPagesOfAgencies.load({
     groupId: agencyId,
     options: { includeInactive: args.includeInactive ?? false },
     page,
@@ -122,34 +128,61 @@ async function withUniqueUnitNumber<T>(unitNumber: string | undefined, write: ()
   }
 }
 
+/** A unit the caller sees; one outside its scope is NOT_FOUND, exactly like an unknown id. */
 export async function getUnit(context: EmsContext, id: string): Promise<UnitRow> {
-  const unit = isId(id) ? await context.loaders.unit.load(id) : null;
+  const unit = isId(id) ? await scopedLoaders(context).unit.load(id) : null;
   if (!unit) throw notFound('Unit', id);
   return unit;
 }
 
-export async function createUnit(context: EmsContext, input: CreateUnitInput): Promise<UnitRow> {
-  const unitNumber = requireText(input.unitNumber, 'unitNumber', 40);
-  const capabilities = [...requireDistinct(input.capabilities ?? [], 'capabilities')];
-  const shift = shiftColumns(input.shiftStart, input.shiftEnd);
-  const location = locationColumns(input.location ?? null);
-  const agency = isId(input.agencyId) ? await context.loaders.agency.load(input.agencyId) : null;
-  if (!agency) throw notFound('Agency', input.agencyId);
-  return withUniqueUnitNumber(unitNumber, () =>
-    insertUnit(context.db, {
-      id: newId(),
-      agency_id: agency.id,
-      unit_number: unitNumber,
-      level: input.level,
-      capabilities,
-      ...shift,
-      ...location,
-    }),
-  );
+/** The unit a fleet manager may change; another agency's is NOT_FOUND to it, as when reading it. */
+async function requireChangeableUnit(context: EmsContext, id: string): Promise<UnitRow> {
+  const unit = isId(id) ? await findUnitById(context.db, id) : undefined;
+  if (!unit) throw notFound('Unit', id);
+  if (!reaches(scopeOf(context).agencyRecords, unit.agency_id)) throw hiddenRecord('Unit', id);
+  return unit;
 }
 
-export async function changeUnit(context: EmsContext, id: string, input: UpdateUnitInput): Promise<UnitRow> {
-  if (!isId(id)) throw notFound('Unit', id);
+/** Adds a unit, to its own fleet for an agency's account (another agency's is FORBIDDEN). */
+export function createUnit(context: EmsContext, input: CreateUnitInput): Promise<UnitRow> {
+  const change = { action: 'CREATE_UNIT', entityType: 'Unit', entityId: null, idOf: (unit: UnitRow) => unit.id, details: { agencyId: input.agencyId } };
+  return auditedChange(context, change, async () => {
+    const viewer = requireRole(context.viewer, FLEET_MANAGERS, 'add units');
+    requireActingFor(viewer, input.agencyId, 'Units can only be added to your own agency.');
+    const agency = isId(input.agencyId) ? await context.loaders.agency.load(input.agencyId) : null;
+    if (!agency) throw notFound('Agency', input.agencyId);
+    const unitNumber = requireText(input.unitNumber, 'unitNumber', 40);
+    const capabilities = [...requireDistinct(input.capabilities ?? [], 'capabilities')];
+    const shift = shiftColumns(input.shiftStart, input.shiftEnd);
+    const location = locationColumns(input.location ?? null);
+    return withUniqueUnitNumber(unitNumber, () =>
+      insertUnit(context.db, {
+        id: newId(),
+        agency_id: agency.id,
+        unit_number: unitNumber,
+        level: input.level,
+        capabilities,
+        ...shift,
+        ...location,
+      }),
+    );
+  });
+}
+
+export function changeUnit(context: EmsContext, id: string, input: UpdateUnitInput): Promise<UnitRow> {
+  const change = { action: 'UPDATE_UNIT', entityType: 'Unit', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
+  return auditedChange(context, change, async () => {
+    requireRole(context.viewer, FLEET_MANAGERS, 'change units');
+    const unit = await requireChangeableUnit(context, id);
+    const changes = unitChanges(input);
+    if (Object.keys(changes).length === 0) return unit;
+    const updated = await withUniqueUnitNumber(changes.unit_number, () => updateUnit(context.db, unit.id, changes));
+    if (!updated) throw notFound('Unit', id);
+    return updated;
+  });
+}
+
+function unitChanges(input: UpdateUnitInput): UnitUpdate {
   const changes: UnitUpdate = {};
   if (input.unitNumber != null) changes.unit_number = requireText(input.unitNumber, 'unitNumber', 40);
   if (input.level != null) changes.level = input.level;
@@ -163,8 +196,5 @@ export async function changeUnit(context: EmsContext, id: string, input: UpdateU
     Object.assign(changes, shiftColumns(input.shiftStart, input.shiftEnd));
   }
   if (input.isActive != null) changes.is_active = input.isActive;
-  if (Object.keys(changes).length === 0) return getUnit(context, id);
-  const updated = await withUniqueUnitNumber(changes.unit_number, () => updateUnit(context.db, id, changes));
-  if (!updated) throw notFound('Unit', id);
-  return updated;
+  return changes;
 }

@@ -1,8 +1,9 @@
 import { label, type Executor } from '@medport/database';
 import type { TransportLevel, UnitStatus } from '@medport/domain';
 import { badInput, cursorText, isId, type Cursor, type Page } from '@medport/graphql';
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
+import type { AgencyReach } from '../../scope.js';
 import type { NewUnitRow, UnitAvailabilityRow, UnitRow, UnitUpdate } from './units.table.js';
 
 export interface UnitFilter {
@@ -21,13 +22,33 @@ function afterUnit(cursor: Cursor) {
     eb.or([eb('unit_number', '>', unitNumber), eb.and([eb('unit_number', '=', unitNumber), eb('id', '>', id)])]);
 }
 
-export function findUnitsByIds(db: Executor<EmsDatabase>, ids: readonly string[]): Promise<UnitRow[]> {
-  return db.selectFrom('units').selectAll().where('id', 'in', ids).modifyEnd(label('findUnitsByIds')).execute();
+/** The units a caller sees, as a condition; null when it sees every agency's. */
+function unitsWithin(reach: AgencyReach) {
+  if (reach.kind === 'ALL') return null;
+  return (eb: ExpressionBuilder<EmsDatabase, 'units'>) => (reach.kind === 'AGENCY' ? eb('agency_id', '=', reach.agencyId) : sql<boolean>`false`);
 }
 
-/** Units sorted by unit number; the cursor carries the unit number and id of the last one. */
-export function listUnits(db: Executor<EmsDatabase>, filter: UnitFilter, page: Page): Promise<UnitRow[]> {
+/** The units with these ids that the caller sees. */
+export function findUnitsByIds(db: Executor<EmsDatabase>, reach: AgencyReach, ids: readonly string[]): Promise<UnitRow[]> {
+  let query = db.selectFrom('units').selectAll().where('id', 'in', ids);
+  const within = unitsWithin(reach);
+  if (within) query = query.where(within);
+  return query.modifyEnd(label('findUnitsByIds')).execute();
+}
+
+/** One unit whoever owns it, for deciding whether the caller may change it (and auditing when it may not). */
+export function findUnitById(db: Executor<EmsDatabase>, id: string): Promise<UnitRow | undefined> {
+  return db.selectFrom('units').selectAll().where('id', '=', id).modifyEnd(label('findUnitById')).executeTakeFirst();
+}
+
+/**
+ * The units the caller sees, sorted by unit number; the cursor carries the unit number and id of the last one.
+ * The scope is a condition of the statement, not a filter afterwards, so pages stay full and `hasNextPage` stays right.
+ */
+export function listUnits(db: Executor<EmsDatabase>, reach: AgencyReach, filter: UnitFilter, page: Page): Promise<UnitRow[]> {
   let query = db.selectFrom('units').selectAll();
+  const within = unitsWithin(reach);
+  if (within) query = query.where(within);
   if (filter.agencyId) query = query.where('agency_id', '=', filter.agencyId);
   if (filter.statuses?.length) query = query.where('status', 'in', filter.statuses);
   if (filter.levels?.length) query = query.where('level', 'in', filter.levels);
@@ -43,6 +64,7 @@ export function listUnits(db: Executor<EmsDatabase>, filter: UnitFilter, page: P
  */
 export function listUnitPagesOfAgencies(
   db: Executor<EmsDatabase>,
+  reach: AgencyReach,
   agencyIds: readonly string[],
   filter: Pick<UnitFilter, 'includeInactive'>,
   page: Page,
@@ -57,6 +79,8 @@ export function listUnitPagesOfAgencies(
         .as('position'),
     )
     .where('agency_id', 'in', agencyIds);
+  const within = unitsWithin(reach);
+  if (within) ranked = ranked.where(within);
   if (!filter.includeInactive) ranked = ranked.where('is_active', '=', true);
   if (page.after) ranked = ranked.where(afterUnit(page.after));
   return db
@@ -83,17 +107,27 @@ export function updateUnit(db: Executor<EmsDatabase>, id: string, changes: UnitU
     .executeTakeFirst();
 }
 
-/** Windows that have not ended by `now`, earliest first; past windows are history nobody dispatches on. */
+/**
+ * Windows that have not ended by `now`, earliest first; past windows are history nobody dispatches on. Only of
+ * units the caller sees: they are reached through a visible unit anyway, but the statement does not rely on it.
+ */
 export function findAvailabilityByUnitIds(
   db: Executor<EmsDatabase>,
+  reach: AgencyReach,
   unitIds: readonly string[],
   now: Date,
 ): Promise<UnitAvailabilityRow[]> {
-  return db
+  if (reach.kind === 'NONE') return Promise.resolve([]);
+  let query = db
     .selectFrom('unit_availability')
     .selectAll()
     .where('unit_id', 'in', unitIds)
-    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]));
+  if (reach.kind === 'AGENCY') {
+    const agencyId = reach.agencyId;
+    query = query.where('unit_id', 'in', (eb) => eb.selectFrom('units').select('units.id').where('units.agency_id', '=', agencyId));
+  }
+  return query
     .orderBy('starts_at')
     .orderBy('id')
     .modifyEnd(label('findAvailabilityByUnitIds'))
