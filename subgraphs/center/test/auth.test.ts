@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, generateSigningKey, signAccessToken, type SigningKey, type Viewer } from '@medport/auth';
 import { loadSubgraphConfig } from '@medport/config';
 import { jsonText, type JsonValue } from '@medport/database';
@@ -40,7 +40,12 @@ const LOGOUT = `mutation($refreshToken: String!) { logout(refreshToken: $refresh
 const ROTATE = `mutation { rotateSigningKey { kid createdAt } }`;
 const HOSPITALS = `{ hospitals(first: 1) { nodes { id } } }`;
 
-const attemptLogin = (email: string, password: string = demo.DEMO_PASSWORD) => postGraphQL<{ login: Session }>(center.url, LOGIN, { email, password });
+const attemptLogin = (email: string, password: string = demo.DEMO_PASSWORD, requestId = randomUUID()) =>
+  postGraphQL<{ login: Session }>(center.url, LOGIN, { email, password }, { 'x-request-id': requestId });
+
+/** The audit rows one request left (tests send their own request id to find them). */
+const auditRowsOf = (requestId: string) =>
+  center.database.db.selectFrom('audit_log').selectAll().where('request_id', '=', requestId).orderBy('occurred_at').execute();
 
 async function login(email: string): Promise<Session> {
   const response = await attemptLogin(email);
@@ -48,7 +53,8 @@ async function login(email: string): Promise<Session> {
   return response.data!.login;
 }
 
-const refresh = (refreshToken: string) => postGraphQL<{ refreshToken: Session }>(center.url, REFRESH, { refreshToken });
+const refresh = (refreshToken: string, requestId = randomUUID()) =>
+  postGraphQL<{ refreshToken: Session }>(center.url, REFRESH, { refreshToken }, { 'x-request-id': requestId });
 
 /** Any operation that needs a valid access token. */
 const readHospitals = (accessToken: string) => postGraphQL(center.url, HOSPITALS, {}, bearer(accessToken));
@@ -143,12 +149,22 @@ describe('signing in', () => {
 
   it('refuses a wrong password, an unknown email and a deactivated account alike, with UNAUTHENTICATED and one message', async () => {
     await setActive('crew@agency-1.demo', false);
-    const responses = [
-      await attemptLogin('dispatcher@agency-1.demo', 'medport-demo!'),
-      await attemptLogin('nobody@agency-1.demo'),
-      await attemptLogin('crew@agency-1.demo'),
-      await attemptLogin('not an email at all', ''),
+    const attempts: [email: string, password: string, reason: string, entityId: string | null][] = [
+      ['dispatcher@agency-1.demo', 'medport-demo!', 'WRONG_PASSWORD', stableId('user/dispatcher@agency-1.demo')],
+      ['nobody@agency-1.demo', demo.DEMO_PASSWORD, 'UNKNOWN_ACCOUNT', null],
+      ['crew@agency-1.demo', demo.DEMO_PASSWORD, 'INACTIVE_ACCOUNT', stableId('user/crew@agency-1.demo')],
+      ['not an email at all', '', 'UNKNOWN_ACCOUNT', null],
     ];
+    const responses = [];
+    for (const [email, password, reason, entityId] of attempts) {
+      const requestId = randomUUID();
+      responses.push(await attemptLogin(email, password, requestId));
+      // The reason is for the trail only; the caller gets the same answer whatever it was.
+      const rows = await auditRowsOf(requestId);
+      expect(rows.map((row) => [row.action, row.outcome, row.actor_id, row.entity_id, row.details]), email).toEqual([
+        ['LOGIN', 'DENIED', null, entityId, { reason }],
+      ]);
+    }
     for (const response of responses) expectUnauthenticated(response);
     expect(new Set(responses.map((response) => response.errors![0]!.message))).toEqual(new Set(['Email or password is wrong.']));
     await setActive('crew@agency-1.demo', true);
@@ -211,6 +227,23 @@ describe('refresh tokens', () => {
     expectUnauthenticated(await refresh(succeeded[0]!.data!.refreshToken.refreshToken));
   });
 
+  it('records a spent refresh token presented again as REFRESH_TOKEN_REUSE, naming the account and the family it revoked', async () => {
+    const first = await login('admin@agency-2.demo');
+    expect((await refresh(first.refreshToken)).errors).toBeUndefined();
+    const requestId = randomUUID();
+    expectUnauthenticated(await refresh(first.refreshToken, requestId));
+    const [token] = await center.database.db
+      .selectFrom('refresh_tokens')
+      .select('family_id')
+      .where('token_hash', '=', createHash('sha256').update(first.refreshToken).digest('hex'))
+      .execute();
+    const rows = await auditRowsOf(requestId);
+    expect(rows.map((row) => [row.action, row.outcome, row.actor_id, row.entity_type, row.entity_id, row.details])).toEqual([
+      ['REFRESH_TOKEN_REUSE', 'DENIED', null, 'User', stableId('user/admin@agency-2.demo'), { familyId: token!.family_id }],
+    ]);
+    expect(JSON.stringify(rows[0])).not.toContain(first.refreshToken);
+  });
+
   it('refuses a malformed or unknown refresh token', async () => {
     expectUnauthenticated(await refresh('not a token'));
     expectUnauthenticated(await refresh('A'.repeat(43)));
@@ -234,6 +267,19 @@ describe('refresh tokens', () => {
     for (const unknown of ['A'.repeat(43), 'not a token']) {
       expect((await postGraphQL<{ logout: boolean }>(center.url, LOGOUT, { refreshToken: unknown })).data).toEqual({ logout: true });
     }
+  });
+
+  it('records a logout, naming the account whose session ended, or none when the token ended nothing', async () => {
+    const session = await login('dispatcher@agency-1.demo');
+    const logoutWith = async (refreshToken: string) => {
+      const requestId = randomUUID();
+      expect((await postGraphQL(center.url, LOGOUT, { refreshToken }, { 'x-request-id': requestId })).data).toEqual({ logout: true });
+      return (await auditRowsOf(requestId)).map((row) => [row.action, row.outcome, row.entity_id, row.details]);
+    };
+    const ended = await logoutWith(session.refreshToken);
+    expect(ended).toEqual([['LOGOUT', 'ALLOWED', stableId('user/dispatcher@agency-1.demo'), { sessionEnded: true, familyId: expect.any(String) }]]);
+    expect(await logoutWith(session.refreshToken)).toEqual([['LOGOUT', 'ALLOWED', null, { sessionEnded: false, familyId: null }]]);
+    expect(await logoutWith('not a token')).toEqual([['LOGOUT', 'ALLOWED', null, { sessionEnded: false, familyId: null }]]);
   });
 });
 
@@ -268,9 +314,25 @@ describe('signing keys', () => {
     const countKeys = async () => (await center.database.db.selectFrom('signing_keys').select('kid').execute()).length;
     const keys = await countKeys();
     const analyst = await login('analyst@center.demo');
-    const response = await postGraphQL(center.url, ROTATE, {}, bearer(analyst.accessToken));
+    const requestId = randomUUID();
+    const response = await postGraphQL(center.url, ROTATE, {}, { ...bearer(analyst.accessToken), 'x-request-id': requestId });
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
     expect(await countKeys()).toBe(keys);
+    const rows = await auditRowsOf(requestId);
+    expect(rows.map((row) => [row.action, row.outcome, row.actor_id, row.actor_role, row.entity_id])).toEqual([
+      ['ROTATE_SIGNING_KEY', 'DENIED', stableId('user/analyst@center.demo'), 'CENTER_STAFF', null],
+    ]);
+  });
+
+  it('records a rotation with the new key id and the administrator who made it', async () => {
+    const admin = await login('admin@center.demo');
+    const requestId = randomUUID();
+    const rotated = await postGraphQL<{ rotateSigningKey: { kid: string } }>(center.url, ROTATE, {}, { ...bearer(admin.accessToken), 'x-request-id': requestId });
+    expect(rotated.errors).toBeUndefined();
+    const rows = await auditRowsOf(requestId);
+    expect(rows.map((row) => [row.action, row.outcome, row.actor_id, row.entity_type, row.entity_id])).toEqual([
+      ['ROTATE_SIGNING_KEY', 'ALLOWED', stableId('user/admin@center.demo'), 'SigningKey', rotated.data!.rotateSigningKey.kid],
+    ]);
   });
 
   it('accepts at once a token signed by a key that another replica has just created', async () => {

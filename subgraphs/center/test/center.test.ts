@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEntryRow } from '@medport/audit';
 import { loadSubgraphConfig } from '@medport/config';
 import { demo, stableId } from '@medport/domain';
 import { startSubgraph, type RunningSubgraph } from '@medport/server';
@@ -37,9 +39,22 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** Sends an operation as the center admin, over real HTTP. */
-const asAdmin = <Data = Record<string, any>>(query: string, variables: Record<string, unknown> = {}) =>
-  postGraphQL<Data>(center.url, query, variables, bearer(adminToken));
+/** Sends an operation as the center admin, over real HTTP; `requestId` lets a test find its audit rows. */
+const asAdmin = <Data = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, requestId = randomUUID()) =>
+  postGraphQL<Data>(center.url, query, variables, { ...bearer(adminToken), 'x-request-id': requestId });
+
+const ADMIN_ID = stableId('user/admin@center.demo');
+
+/** The audit rows one request left, oldest first. */
+const auditRowsOf = (requestId: string): Promise<AuditEntryRow[]> =>
+  center.database.db.selectFrom('audit_log').selectAll().where('request_id', '=', requestId).orderBy('occurred_at').orderBy('id').execute();
+
+/** The audit row of a request that must have left exactly one. */
+async function onlyAuditRowOf(requestId: string) {
+  const rows = await auditRowsOf(requestId);
+  expect(rows, requestId).toHaveLength(1);
+  return rows[0]!;
+}
 
 const countUsers = async () =>
   Number((await center.database.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -96,13 +111,20 @@ describe('center subgraph', () => {
     expect(response.data!.__type.fields.map((field) => field.name.toLowerCase()).filter((name) => name.includes('password'))).toEqual([]);
   });
 
-  it('refuses an account whose email is taken in another letter case, and adds no row', async () => {
+  it('refuses an account whose email is taken in another letter case, adds no account and records the attempt as FAILED', async () => {
     const before = await countUsers();
-    const response = await asAdmin(CREATE_USER, {
-      input: { email: 'Coordinator@HOSPITAL-1.demo', name: 'Second Coordinator', role: 'CENTER_STAFF', password: 'a long enough passphrase' },
-    });
+    const requestId = randomUUID();
+    const response = await asAdmin(
+      CREATE_USER,
+      { input: { email: 'Coordinator@HOSPITAL-1.demo', name: 'Second Coordinator', role: 'CENTER_STAFF', password: 'a long enough passphrase' } },
+      requestId,
+    );
     expect(errorCodes(response)).toEqual(['CONFLICT']);
     expect(await countUsers()).toBe(before);
+    const row = await onlyAuditRowOf(requestId);
+    expect(row).toMatchObject({ action: 'CREATE_USER', outcome: 'FAILED', actor_id: ADMIN_ID, actor_role: 'CENTER_ADMIN', tenant_id: null, entity_id: null });
+    expect(row.details).toEqual({ code: 'CONFLICT', role: 'CENTER_STAFF', hospitalId: null, agencyId: null });
+    expect(JSON.stringify(row).toLowerCase()).not.toContain('coordinator@hospital-1.demo');
   });
 
   it('rejects bad account input with a code naming the field, and writes nothing', async () => {
@@ -121,24 +143,45 @@ describe('center subgraph', () => {
       [{ ...valid, role: 'HOSPITAL_ADMIN', agencyId: null, hospitalId: stableId('no-such-hospital') }, 'NOT_FOUND', undefined],
     ];
     for (const [input, code, field] of cases) {
-      const response = await asAdmin(CREATE_USER, { input });
+      const requestId = randomUUID();
+      const response = await asAdmin(CREATE_USER, { input }, requestId);
       expect(errorCodes(response), JSON.stringify(input)).toEqual([code]);
       expect(response.errors![0]!.extensions!.field, JSON.stringify(input)).toBe(field);
+      const row = await onlyAuditRowOf(requestId);
+      expect(row, JSON.stringify(input)).toMatchObject({ action: 'CREATE_USER', outcome: 'FAILED', entity_id: null });
+      expect(row.details, JSON.stringify(input)).toMatchObject(field ? { code, field } : { code });
     }
     expect(await countUsers()).toBe(before);
   });
 
-  it('creates an account with a lower-cased email whose stored hash verifies its password', async () => {
-    const response = await asAdmin<{ createUser: UserNode }>(CREATE_USER, {
-      input: {
-        email: 'Dispatcher.Two@Agency-2.demo',
-        name: 'Second Dispatcher',
-        role: 'EMS_DISPATCHER',
-        agencyId: stableId('agency-2'),
-        password: 'correct horse battery staple',
+  it('creates an account with a lower-cased email whose stored hash verifies its password, and records it as ALLOWED', async () => {
+    const requestId = randomUUID();
+    const response = await asAdmin<{ createUser: UserNode }>(
+      `mutation OpenAccount($input: CreateUserInput!) { createUser(input: $input) { id email role hospital { id } agency { id } } }`,
+      {
+        input: {
+          email: 'Dispatcher.Two@Agency-2.demo',
+          name: 'Second Dispatcher',
+          role: 'EMS_DISPATCHER',
+          agencyId: stableId('agency-2'),
+          password: 'correct horse battery staple',
+        },
       },
-    });
+      requestId,
+    );
     expect(response.errors).toBeUndefined();
+    const audited = await onlyAuditRowOf(requestId);
+    expect(audited).toMatchObject({
+      action: 'CREATE_USER',
+      outcome: 'ALLOWED',
+      actor_id: ADMIN_ID,
+      entity_type: 'User',
+      entity_id: response.data!.createUser.id,
+      operation_name: 'OpenAccount',
+      details: { role: 'EMS_DISPATCHER', agencyId: stableId('agency-2'), hospitalId: null },
+    });
+    expect(JSON.stringify(audited)).not.toContain('correct horse');
+    expect(JSON.stringify(audited).toLowerCase()).not.toContain('dispatcher.two');
     expect(response.data!.createUser).toMatchObject({ email: 'dispatcher.two@agency-2.demo', hospital: null, agency: { id: stableId('agency-2') } });
     const row = await center.database.db
       .selectFrom('users')
@@ -150,18 +193,76 @@ describe('center subgraph', () => {
 
   it('deactivates an account, which then leaves the default account list', async () => {
     const analyst = stableId('user/analyst@center.demo');
+    const requestId = randomUUID();
     const changed = await asAdmin<{ setUserActive: { isActive: boolean } }>(
       `mutation($id: ID!) { setUserActive(id: $id, isActive: false) { isActive } }`,
       { id: analyst },
+      requestId,
     );
     expect(changed.data!.setUserActive.isActive).toBe(false);
+    expect(await onlyAuditRowOf(requestId)).toMatchObject({
+      action: 'SET_USER_ACTIVE',
+      outcome: 'ALLOWED',
+      entity_id: analyst,
+      details: { isActive: false },
+    });
     const list = `query($filter: UserFilter) { users(first: 200, filter: $filter) { nodes { id } } }`;
     const active = await asAdmin<{ users: { nodes: { id: string }[] } }>(list, {});
     expect(active.data!.users.nodes.map((user) => user.id)).not.toContain(analyst);
     const all = await asAdmin<{ users: { nodes: { id: string }[] } }>(list, { filter: { includeInactive: true } });
     expect(all.data!.users.nodes.map((user) => user.id)).toContain(analyst);
-    const missing = await asAdmin(`mutation { setUserActive(id: "not-an-id", isActive: true) { id } }`);
+    const missingRequest = randomUUID();
+    const missing = await asAdmin(`mutation { setUserActive(id: "not-an-id", isActive: true) { id } }`, {}, missingRequest);
     expect(errorCodes(missing)).toEqual(['NOT_FOUND']);
+    expect(await onlyAuditRowOf(missingRequest)).toMatchObject({ action: 'SET_USER_ACTIVE', outcome: 'FAILED', entity_id: null, details: { code: 'NOT_FOUND' } });
+  });
+
+  it('records each of two changes to one account made in one request', async () => {
+    const crew = stableId('user/crew@agency-1.demo');
+    const requestId = randomUUID();
+    const response = await asAdmin(
+      `mutation Flip($id: ID!) { off: setUserActive(id: $id, isActive: false) { isActive } on: setUserActive(id: $id, isActive: true) { isActive } }`,
+      { id: crew },
+      requestId,
+    );
+    expect(response.data).toEqual({ off: { isActive: false }, on: { isActive: true } });
+    const rows = await auditRowsOf(requestId);
+    expect(rows.map((row) => [row.action, row.outcome, row.entity_id, row.details])).toEqual([
+      ['SET_USER_ACTIVE', 'ALLOWED', crew, { isActive: false }],
+      ['SET_USER_ACTIVE', 'ALLOWED', crew, { isActive: true }],
+    ]);
+  });
+
+  it('refuses account and registry changes to center staff with FORBIDDEN, leaving a DENIED row for each', async () => {
+    // The analyst may have been deactivated by an earlier test; staff it is, active or not, until it signs in.
+    await asAdmin(`mutation($id: ID!) { setUserActive(id: $id, isActive: true) { id } }`, { id: stableId('user/analyst@center.demo') });
+    const signedIn = await postGraphQL<{ login: { accessToken: string } }>(
+      center.url,
+      `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`,
+      { email: 'analyst@center.demo', password: demo.DEMO_PASSWORD },
+    );
+    const token = signedIn.data!.login.accessToken;
+    const hospital = stableId('hospital-1');
+    const attempts: [string, string, Record<string, unknown>, string | null][] = [
+      ['CREATE_HOSPITAL', `mutation($input: CreateHospitalInput!) { createHospital(input: $input) { id } }`, { input: { name: 'X', address: { line: '1 A St', city: 'Erie', state: 'PA', postalCode: '16501' } } }, null],
+      ['UPDATE_HOSPITAL', `mutation($id: ID!) { updateHospital(id: $id, input: { status: SUSPENDED }) { id } }`, { id: hospital }, hospital],
+      ['SET_USER_ACTIVE', `mutation($id: ID!) { setUserActive(id: $id, isActive: false) { id } }`, { id: ADMIN_ID }, ADMIN_ID],
+      ['ROTATE_SIGNING_KEY', `mutation { rotateSigningKey { kid } }`, {}, null],
+    ];
+    for (const [action, query, variables, entityId] of attempts) {
+      const requestId = randomUUID();
+      const response = await postGraphQL(center.url, query, variables, { ...bearer(token), 'x-request-id': requestId });
+      expect(errorCodes(response), action).toEqual(['FORBIDDEN']);
+      expect(await onlyAuditRowOf(requestId), action).toMatchObject({
+        action,
+        outcome: 'DENIED',
+        actor_id: stableId('user/analyst@center.demo'),
+        actor_role: 'CENTER_STAFF',
+        tenant_id: null,
+        entity_id: entityId,
+        details: { code: 'FORBIDDEN' },
+      });
+    }
   });
 
   it('pages through accounts by email without gaps or repeats', async () => {
@@ -179,19 +280,36 @@ describe('center subgraph', () => {
     expect(seen.map((user) => user.email)).toEqual(seen.map((user) => user.email).sort());
   });
 
-  it('creates a hospital and changes its status', async () => {
+  it('creates a hospital and changes its status, recording each outcome', async () => {
+    const createRequest = randomUUID();
     const created = await asAdmin<{ createHospital: { id: string; status: string; email: string } }>(
       `mutation($input: CreateHospitalInput!) { createHospital(input: $input) { id status email } }`,
       { input: { name: 'Mercy Valley Hospital', address: { line: '1 Main St', city: 'Erie', state: 'PA', postalCode: '16501' }, email: 'Transfers@Mercy.example' } },
+      createRequest,
     );
     expect(created.data!.createHospital).toMatchObject({ status: 'ACTIVE', email: 'transfers@mercy.example' });
+    const id = created.data!.createHospital.id;
+    expect(await onlyAuditRowOf(createRequest)).toMatchObject({ action: 'CREATE_HOSPITAL', outcome: 'ALLOWED', actor_id: ADMIN_ID, entity_type: 'Hospital', entity_id: id });
+
     const update = `mutation($id: ID!, $input: UpdateHospitalInput!) { updateHospital(id: $id, input: $input) { status } }`;
-    const suspended = await asAdmin<{ updateHospital: { status: string } }>(update, {
-      id: created.data!.createHospital.id,
-      input: { status: 'SUSPENDED' },
-    });
+    const updateRequest = randomUUID();
+    const suspended = await asAdmin<{ updateHospital: { status: string } }>(update, { id, input: { status: 'SUSPENDED', phone: null } }, updateRequest);
     expect(suspended.data!.updateHospital.status).toBe('SUSPENDED');
-    expect(errorCodes(await asAdmin(update, { id: stableId('no-such-hospital'), input: { status: 'ACTIVE' } }))).toEqual(['NOT_FOUND']);
+    expect(await onlyAuditRowOf(updateRequest)).toMatchObject({
+      action: 'UPDATE_HOSPITAL',
+      outcome: 'ALLOWED',
+      entity_id: id,
+      details: { fields: 'phone,status' },
+    });
+
+    const missingRequest = randomUUID();
+    const missing = stableId('no-such-hospital');
+    expect(errorCodes(await asAdmin(update, { id: missing, input: { status: 'ACTIVE' } }, missingRequest))).toEqual(['NOT_FOUND']);
+    expect(await onlyAuditRowOf(missingRequest)).toMatchObject({ action: 'UPDATE_HOSPITAL', outcome: 'FAILED', entity_id: missing, details: { code: 'NOT_FOUND' } });
+
+    const badRequest = randomUUID();
+    expect(errorCodes(await asAdmin(update, { id, input: { name: '  ' } }, badRequest))).toEqual(['BAD_USER_INPUT']);
+    expect(await onlyAuditRowOf(badRequest)).toMatchObject({ action: 'UPDATE_HOSPITAL', outcome: 'FAILED', entity_id: id, details: { code: 'BAD_USER_INPUT', field: 'name' } });
   });
 
   it('counts every demo trip in the network summary', async () => {

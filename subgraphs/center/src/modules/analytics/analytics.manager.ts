@@ -1,5 +1,7 @@
+import { requireRole } from '@medport/auth';
 import { enumValues, TransportStatusEnum, type TransportStatus } from '@medport/domain';
 import { requireTimeRange, type TimeRange } from '@medport/graphql';
+import { CENTER_STAFF_ROLES } from '../../access.js';
 import type { CenterContext } from '../../context.js';
 import { countTripsByStatus } from './analytics.repository.js';
 
@@ -8,7 +10,12 @@ export interface NetworkSummary {
   byStatus: { status: TransportStatus; count: number }[];
 }
 
+/**
+ * Network-wide figures, for the center's staff: they compare hospitals and agencies with each other, so no single
+ * tenant may read them.
+ */
 export async function summarizeNetwork(context: CenterContext, requested: TimeRange | null | undefined): Promise<NetworkSummary> {
+  requireRole(context.viewer, CENTER_STAFF_ROLES, 'read the network summary');
   const range = requireTimeRange(requested ?? {}, 'requested');
   const rows = await countTripsByStatus(context.db, { from: range.from ?? null, to: range.to ?? null });
   const counts = new Map(rows.map((row) => [row.status, Number(row.count)]));

@@ -1,14 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { signAccessToken, unauthenticated, type SigningKey } from '@medport/auth';
+import { requireRole, signAccessToken, unauthenticated, type SigningKey, type Viewer } from '@medport/auth';
 import type { Executor } from '@medport/database';
 import { newId } from '@medport/domain';
-import { userError } from '@medport/graphql';
 import { decodeJwt } from 'jose';
+import { CENTER_ADMIN_ROLES } from '../../access.js';
+import { appendAuditEntry, AuditAction, auditedChange } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import type { CenterDatabase } from '../../database.js';
 import { SCRYPT_PARAMETERS, verifyPassword } from '../users/passwords.js';
 import { MAX_PASSWORD_LENGTH } from '../users/users.manager.js';
-import { findUserForSignIn, findUsersByIds, recordSignIn } from '../users/users.repository.js';
+import { EVERY_USER, findUserForSignIn, findUsersByIds, recordSignIn } from '../users/users.repository.js';
 import type { UserRow } from '../users/users.table.js';
 import {
   insertRefreshToken,
@@ -49,6 +50,8 @@ export interface SigningKeyInfo {
 /** Only the hash is stored and looked up; the token itself exists only at the client. */
 const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+const viewerOf = (user: UserRow): Viewer => ({ userId: user.id, role: user.role, hospitalId: user.hospital_id, agencyId: user.agency_id });
+
 /** A new refresh token of the family (stored hashed) and an access token signed with the active key. */
 async function issueTokens(
   trx: Executor<CenterDatabase>,
@@ -67,13 +70,21 @@ async function issueTokens(
   });
   const accessToken = await signAccessToken(
     key,
-    { userId: user.id, role: user.role, hospitalId: user.hospital_id, agencyId: user.agency_id },
+    viewerOf(user),
     { issuer: context.auth.issuer, audience: context.auth.audience, ttlSeconds: ACCESS_TOKEN_TTL_SECONDS },
   );
   // The token's own exp claim, so the two can never disagree by a rounded second.
   return { accessToken, refreshToken, accessTokenExpiresAt: new Date(decodeJwt(accessToken).exp! * 1000), user };
 }
 
+/** Why a sign-in was refused, for the audit trail only: the caller is told nothing of it. */
+type SignInRefusal = 'UNKNOWN_ACCOUNT' | 'WRONG_PASSWORD' | 'INACTIVE_ACCOUNT';
+
+/**
+ * Signs in. Every attempt leaves one LOGIN row in the audit trail: ALLOWED with the account as actor, written in the
+ * transaction that opens the session; DENIED with the account's id when there is one and the reason, but never the
+ * email or password typed (an unknown email may be someone's password typed in the wrong box).
+ */
 export async function login(context: CenterContext, email: string, password: string): Promise<AuthPayload> {
   const normalizedEmail = email.trim().toLowerCase();
   const account = normalizedEmail.length <= 254 ? await findUserForSignIn(context.db, normalizedEmail) : undefined;
@@ -81,13 +92,30 @@ export async function login(context: CenterContext, email: string, password: str
   const tooLong = [...password].length > MAX_PASSWORD_LENGTH;
   // Exactly one scrypt verification on every path, whatever is wrong.
   const matches = await verifyPassword(tooLong ? '' : password, account?.password_hash ?? DUMMY_PASSWORD_HASH);
-  if (!account || !matches || tooLong || !account.is_active) throw unauthenticated(SIGN_IN_REFUSED);
+  const refusal: SignInRefusal | null = !account ? 'UNKNOWN_ACCOUNT' : !matches || tooLong ? 'WRONG_PASSWORD' : !account.is_active ? 'INACTIVE_ACCOUNT' : null;
+  if (!account || refusal) {
+    await appendAuditEntry(context, {
+      action: AuditAction.LOGIN,
+      entityType: 'User',
+      entityId: account?.id ?? null,
+      outcome: 'DENIED',
+      details: { reason: refusal },
+    });
+    throw unauthenticated(SIGN_IN_REFUSED);
+  }
 
   const key = await activeSigningKey(context.db);
   return context.db.transaction().execute(async (trx) => {
     const { password_hash: _, ...known } = account;
     const user = (await recordSignIn(trx, account.id)) ?? known;
-    return issueTokens(trx, context, key, user, newId());
+    const session = await issueTokens(trx, context, key, user, newId());
+    // The request had no caller; from now on the account is one, and it is the actor of its own sign-in.
+    await appendAuditEntry(
+      context,
+      { action: AuditAction.LOGIN, entityType: 'User', entityId: user.id, outcome: 'ALLOWED' },
+      { executor: trx, actor: viewerOf(user) },
+    );
+    return session;
   });
 }
 
@@ -107,11 +135,18 @@ export async function refreshSession(context: CenterContext, presented: string):
     const who = { userId: token.user_id, familyId: token.family_id };
     if (token.expires_at.getTime() <= Date.now()) return { refused: 'expired', ...who };
     if (token.used_at !== null || token.revoked_at !== null) {
-      // Committed together with the refusal below, which is thrown only after the transaction.
+      // Committed together with the refusal below, which is thrown only after the transaction. The one who
+      // presented the token is unknown (the owner or a thief), so the row names the account, not an actor.
       await revokeRefreshTokenFamily(trx, token.family_id);
+      await appendAuditEntry(
+        context,
+        { action: AuditAction.REFRESH_TOKEN_REUSE, entityType: 'User', entityId: token.user_id, outcome: 'DENIED', details: { familyId: token.family_id } },
+        { executor: trx },
+      );
       return { refused: 'reused', ...who };
     }
-    const [user] = await findUsersByIds(trx, [token.user_id]);
+    // The token's own account, whoever holds the token: not a read on behalf of a caller, so not scoped.
+    const [user] = await findUsersByIds(trx, [token.user_id], EVERY_USER);
     if (!user?.is_active) {
       // A deactivated account's sessions end for good; reactivating it does not bring them back.
       await revokeRefreshTokenFamily(trx, token.family_id);
@@ -129,16 +164,37 @@ export async function refreshSession(context: CenterContext, presented: string):
   return outcome.session;
 }
 
-/** Ends the session the token belongs to. Always true: whether the token existed is not told. */
+/**
+ * Ends the session the token belongs to. Always true: whether the token existed is not told. The LOGOUT row names
+ * the account and session that ended, or none when the token ended nothing (unknown, or already revoked).
+ */
 export async function logout(context: CenterContext, presented: string): Promise<true> {
-  if (REFRESH_TOKEN.test(presented)) await revokeRefreshTokenFamilyOfHash(context.db, hashRefreshToken(presented));
+  await context.db.transaction().execute(async (trx) => {
+    const ended = REFRESH_TOKEN.test(presented) ? await revokeRefreshTokenFamilyOfHash(trx, hashRefreshToken(presented)) : undefined;
+    await appendAuditEntry(
+      context,
+      {
+        action: AuditAction.LOGOUT,
+        entityType: 'User',
+        entityId: ended?.user_id ?? null,
+        outcome: 'ALLOWED',
+        details: { sessionEnded: ended !== undefined, familyId: ended?.family_id ?? null },
+      },
+      { executor: trx },
+    );
+  });
   return true;
 }
 
-export async function rotateSigningKeys(context: CenterContext): Promise<SigningKeyInfo> {
-  if (context.viewer?.role !== 'CENTER_ADMIN') throw userError('FORBIDDEN', 'Only a center administrator can rotate the signing key.');
-  const row = await rotateSigningKey(context.db);
-  context.logger.info({ kid: row.kid, userId: context.viewer.userId }, 'signing key rotated');
-  // Only what the schema shows: the row also holds the private key, which must not travel further.
-  return { kid: row.kid, createdAt: row.created_at };
+export function rotateSigningKeys(context: CenterContext): Promise<SigningKeyInfo> {
+  return auditedChange(context, { action: AuditAction.ROTATE_SIGNING_KEY, entityType: 'SigningKey', entityId: null }, async (commit) => {
+    const admin = requireRole(context.viewer, CENTER_ADMIN_ROLES, 'rotate the signing key');
+    const row = await commit(
+      (trx) => rotateSigningKey(trx),
+      (key) => key.kid,
+    );
+    context.logger.info({ kid: row.kid, userId: admin.userId }, 'signing key rotated');
+    // Only what the schema shows: the row also holds the private key, which must not travel further.
+    return { kid: row.kid, createdAt: row.created_at };
+  });
 }

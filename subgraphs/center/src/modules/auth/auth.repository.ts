@@ -98,13 +98,22 @@ export async function revokeRefreshTokenFamily(db: Executor<CenterDatabase>, fam
     .execute();
 }
 
-/** The same for the family of the token with this hash, in one statement; nothing when no token has it. */
-export async function revokeRefreshTokenFamilyOfHash(db: Executor<CenterDatabase>, tokenHash: string): Promise<void> {
-  await db
+/**
+ * The same for the family of the token with this hash, in one statement. Returns the account and family it ended,
+ * or undefined when no token has the hash or its family was already revoked.
+ */
+export async function revokeRefreshTokenFamilyOfHash(
+  db: Executor<CenterDatabase>,
+  tokenHash: string,
+): Promise<Pick<RefreshTokenRow, 'user_id' | 'family_id'> | undefined> {
+  const revoked = await db
     .updateTable('refresh_tokens')
     .set({ revoked_at: sql<Date>`now()` })
     .where('family_id', 'in', (eb) => eb.selectFrom('refresh_tokens as presented').select('presented.family_id').where('presented.token_hash', '=', tokenHash))
     .where('revoked_at', 'is', null)
+    .returning(['user_id', 'family_id'])
     .modifyEnd(label('revokeRefreshTokenFamilyOfHash'))
     .execute();
+  // A family belongs to one account, so every row names the same one.
+  return revoked[0];
 }

@@ -1,21 +1,21 @@
-import { parsePage, toConnection, type PageArgs } from '@medport/graphql';
+import type { PageArgs } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
-import { changeHospital, createHospital, getHospital, type CreateHospitalInput, type UpdateHospitalInput } from './hospitals.manager.js';
-import { listHospitals, type HospitalFilter } from './hospitals.repository.js';
+import {
+  changeHospital,
+  createHospital,
+  getHospital,
+  listRegisteredHospitals,
+  loadHospital,
+  type CreateHospitalInput,
+  type HospitalFilterInput,
+  type UpdateHospitalInput,
+} from './hospitals.manager.js';
 import type { HospitalRow } from './hospitals.table.js';
-
-export interface HospitalFilterInput {
-  status?: HospitalFilter['statuses'];
-  nameContains?: string | null;
-}
 
 export const hospitalResolvers = {
   Query: {
-    hospitals: async (_: unknown, args: PageArgs & { filter?: HospitalFilterInput | null }, context: CenterContext) => {
-      const page = parsePage(args);
-      const rows = await listHospitals(context.db, { statuses: args.filter?.status, nameContains: args.filter?.nameContains }, page);
-      return toConnection(rows, page, (row) => ({ key: row.name, id: row.id }));
-    },
+    hospitals: (_: unknown, args: PageArgs & { filter?: HospitalFilterInput | null }, context: CenterContext) =>
+      listRegisteredHospitals(context, args.filter ?? {}, args),
     hospital: (_: unknown, args: { id: string }, context: CenterContext) => getHospital(context, args.id),
   },
   Mutation: {
@@ -24,7 +24,7 @@ export const hospitalResolvers = {
       changeHospital(context, args.id, args.input),
   },
   Hospital: {
-    __resolveReference: (reference: { id: string }, context: CenterContext) => context.loaders.hospital.load(reference.id),
+    __resolveReference: (reference: { id: string }, context: CenterContext) => loadHospital(context, reference.id),
     address: (hospital: HospitalRow) => ({
       line: hospital.address_line,
       city: hospital.city,

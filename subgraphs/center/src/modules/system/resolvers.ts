@@ -1,15 +1,13 @@
-import { optionalText } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
 import { jsonText } from '@medport/database';
-import { listFeatureToggles, listNotificationTemplates, listSystemSettings } from './system.repository.js';
+import { readFeatureToggles, readNotificationTemplates, readSystemConfiguration } from './system.manager.js';
 import type { FeatureToggleRow, NotificationTemplateRow, SystemSettingRow } from './system.table.js';
 
 export const systemResolvers = {
   Query: {
-    systemConfiguration: (_: unknown, args: { category?: string | null }, context: CenterContext) =>
-      listSystemSettings(context.db, optionalText(args.category, 'category', 100)),
-    featureToggles: (_: unknown, __: unknown, context: CenterContext) => listFeatureToggles(context.db),
-    notificationTemplates: (_: unknown, __: unknown, context: CenterContext) => listNotificationTemplates(context.db),
+    systemConfiguration: (_: unknown, args: { category?: string | null }, context: CenterContext) => readSystemConfiguration(context, args.category),
+    featureToggles: (_: unknown, __: unknown, context: CenterContext) => readFeatureToggles(context),
+    notificationTemplates: (_: unknown, __: unknown, context: CenterContext) => readNotificationTemplates(context),
   },
   SystemSetting: {
     value: (setting: SystemSettingRow) => jsonText(setting.value),

@@ -1,17 +1,12 @@
-import { parsePage, toConnection, type PageArgs } from '@medport/graphql';
+import type { PageArgs } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
-import { createUser, getUser, setUserActive, toRepositoryFilter, type CreateUserInput, type UserFilterInput } from './users.manager.js';
-import { listUsers } from './users.repository.js';
+import { createUser, getUser, listVisibleUsers, loadVisibleUser, setUserActive, type CreateUserInput, type UserFilterInput } from './users.manager.js';
 import type { UserRow } from './users.table.js';
 
 export const userResolvers = {
   Query: {
-    users: async (_: unknown, args: PageArgs & { filter?: UserFilterInput | null }, context: CenterContext) => {
-      const filter = toRepositoryFilter(args.filter ?? {});
-      const page = parsePage(args);
-      const rows = await listUsers(context.db, filter, page);
-      return toConnection(rows, page, (row) => ({ key: row.email, id: row.id }));
-    },
+    users: (_: unknown, args: PageArgs & { filter?: UserFilterInput | null }, context: CenterContext) =>
+      listVisibleUsers(context, args.filter ?? {}, args),
     user: (_: unknown, args: { id: string }, context: CenterContext) => getUser(context, args.id),
   },
   Mutation: {
@@ -20,7 +15,7 @@ export const userResolvers = {
       setUserActive(context, args.id, args.isActive),
   },
   User: {
-    __resolveReference: (reference: { id: string }, context: CenterContext) => context.loaders.user.load(reference.id),
+    __resolveReference: (reference: { id: string }, context: CenterContext) => loadVisibleUser(context, reference.id),
     hospital: (user: UserRow, _: unknown, context: CenterContext) => (user.hospital_id ? context.loaders.hospital.load(user.hospital_id) : null),
     agency: (user: UserRow) => (user.agency_id ? { __typename: 'Agency', id: user.agency_id } : null),
     isActive: (user: UserRow) => user.is_active,

@@ -1,10 +1,13 @@
+import { isCenterStaff, isEmsUser, isHospitalUser, requireRole, requireViewer, type Viewer } from '@medport/auth';
 import { newId, TENANT_OF_ROLE, type UserRole } from '@medport/domain';
-import { badInput, conflict, isId, notFound, requireText } from '@medport/graphql';
+import { badInput, conflict, isId, notFound, parsePage, requireText, toConnection, type Connection, type PageArgs } from '@medport/graphql';
+import { CENTER_ADMIN_ROLES } from '../../access.js';
+import { AuditAction, auditedChange } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import { findRegistrationByAgencyId } from '../service-registry/service-registry.repository.js';
 import { requireEmail } from './email.js';
 import { hashPassword } from './passwords.js';
-import { insertUser, updateUserActive, type UserFilter } from './users.repository.js';
+import { insertUser, listUsers, updateUserActive, type UserFilter, type UserScope } from './users.repository.js';
 import type { UserRow } from './users.table.js';
 
 export interface CreateUserInput {
@@ -42,10 +45,35 @@ export function toRepositoryFilter(input: UserFilterInput): UserFilter {
   };
 }
 
+/**
+ * The accounts a caller may see: center staff every account, anyone else the accounts of its own hospital or
+ * agency. A token whose role names a tenant it does not carry sees none.
+ */
+export function userScopeOf(viewer: Viewer): UserScope {
+  if (isCenterStaff(viewer)) return { kind: 'ALL' };
+  if (isHospitalUser(viewer) && viewer.hospitalId) return { kind: 'HOSPITAL', hospitalId: viewer.hospitalId };
+  if (isEmsUser(viewer) && viewer.agencyId) return { kind: 'AGENCY', agencyId: viewer.agencyId };
+  return { kind: 'NONE' };
+}
+
+/** An account the caller may see, or null: one outside its tenant is as absent as an unknown id. */
+export function loadVisibleUser(context: CenterContext, id: string): Promise<UserRow | null> {
+  return context.loaders.usersIn(userScopeOf(requireViewer(context.viewer))).load(id);
+}
+
 export async function getUser(context: CenterContext, id: string): Promise<UserRow> {
-  const user = isId(id) ? await context.loaders.user.load(id) : null;
+  const user = await loadVisibleUser(context, id);
   if (!user) throw notFound('User', id);
   return user;
+}
+
+/** One page of the accounts the caller may see; the filter narrows within them, it never widens. */
+export async function listVisibleUsers(context: CenterContext, input: UserFilterInput, args: PageArgs): Promise<Connection<UserRow>> {
+  const scope = userScopeOf(requireViewer(context.viewer));
+  const filter = toRepositoryFilter(input);
+  const page = parsePage(args);
+  const rows = await listUsers(context.db, scope, filter, page);
+  return toConnection(rows, page, (row) => ({ key: row.email, id: row.id }));
 }
 
 function requirePassword(password: string): void {
@@ -71,37 +99,57 @@ function requireTenant(input: CreateUserInput): { hospitalId: string | null; age
   return { hospitalId, agencyId };
 }
 
-export async function createUser(context: CenterContext, input: CreateUserInput): Promise<UserRow> {
-  const email = requireEmail(input.email, 'email');
-  const name = requireText(input.name, 'name');
-  requirePassword(input.password);
-  const tenant = requireTenant(input);
-  if (tenant.hospitalId) {
-    const hospital = isId(tenant.hospitalId) ? await context.loaders.hospital.load(tenant.hospitalId) : null;
-    if (!hospital) throw notFound('Hospital', tenant.hospitalId);
-  }
-  if (tenant.agencyId) {
-    // The center knows an agency by its registration; an account for an agency outside the network is a mistake.
-    const registration = isId(tenant.agencyId) ? await findRegistrationByAgencyId(context.db, tenant.agencyId) : undefined;
-    if (!registration) throw notFound('Agency', tenant.agencyId);
-  }
-  // Hashing is slow on purpose, so it comes after every cheap check has passed.
-  const passwordHash = await hashPassword(input.password);
-  const user = await insertUser(context.db, {
-    id: newId(),
-    email,
-    password_hash: passwordHash,
-    name,
-    role: input.role,
-    hospital_id: tenant.hospitalId,
-    agency_id: tenant.agencyId,
+export function createUser(context: CenterContext, input: CreateUserInput): Promise<UserRow> {
+  // References only: the new account's role and tenant, never its email or password.
+  const details = { role: input.role, hospitalId: input.hospitalId ?? null, agencyId: input.agencyId ?? null };
+  return auditedChange(context, { action: AuditAction.CREATE_USER, entityType: 'User', entityId: null, details }, async (commit) => {
+    requireRole(context.viewer, CENTER_ADMIN_ROLES, 'open accounts');
+    const email = requireEmail(input.email, 'email');
+    const name = requireText(input.name, 'name');
+    requirePassword(input.password);
+    const tenant = requireTenant(input);
+    if (tenant.hospitalId) {
+      const hospital = isId(tenant.hospitalId) ? await context.loaders.hospital.load(tenant.hospitalId) : null;
+      if (!hospital) throw notFound('Hospital', tenant.hospitalId);
+    }
+    if (tenant.agencyId) {
+      // The center knows an agency by its registration; an account for an agency outside the network is a mistake.
+      const registration = isId(tenant.agencyId) ? await findRegistrationByAgencyId(context.db, tenant.agencyId) : undefined;
+      if (!registration) throw notFound('Agency', tenant.agencyId);
+    }
+    // Hashing is slow on purpose, so it comes after every cheap check has passed, and before the transaction opens.
+    const passwordHash = await hashPassword(input.password);
+    return commit(
+      async (trx) => {
+        const user = await insertUser(trx, {
+          id: newId(),
+          email,
+          password_hash: passwordHash,
+          name,
+          role: input.role,
+          hospital_id: tenant.hospitalId,
+          agency_id: tenant.agencyId,
+        });
+        if (!user) throw conflict(`An account with the email ${email} already exists.`);
+        return user;
+      },
+      (user) => user.id,
+    );
   });
-  if (!user) throw conflict(`An account with the email ${email} already exists.`);
-  return user;
 }
 
-export async function setUserActive(context: CenterContext, id: string, isActive: boolean): Promise<UserRow> {
-  const user = isId(id) ? await updateUserActive(context.db, id, isActive) : undefined;
-  if (!user) throw notFound('User', id);
-  return user;
+export function setUserActive(context: CenterContext, id: string, isActive: boolean): Promise<UserRow> {
+  const target = { action: AuditAction.SET_USER_ACTIVE, entityType: 'User', entityId: isId(id) ? id : null, details: { isActive } };
+  return auditedChange(context, target, async (commit) => {
+    requireRole(context.viewer, CENTER_ADMIN_ROLES, 'activate or deactivate accounts');
+    if (!isId(id)) throw notFound('User', id);
+    return commit(
+      async (trx) => {
+        const user = await updateUserActive(trx, id, isActive);
+        if (!user) throw notFound('User', id);
+        return user;
+      },
+      (user) => user.id,
+    );
+  });
 }

@@ -1,9 +1,35 @@
 import { label, type Executor } from '@medport/database';
 import type { UserRole } from '@medport/domain';
 import { cursorText, type Page } from '@medport/graphql';
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { CenterDatabase } from '../../database.js';
 import { USER_COLUMNS, type NewUserRow, type UserRow } from './users.table.js';
+
+/**
+ * Which accounts a read may return: all of them, those of one hospital or one agency, or none (a token whose
+ * role names a tenant it does not carry). Every read that serves a caller takes one, so the condition is part of
+ * the SQL and a list pages over exactly the accounts the caller may see.
+ */
+export type UserScope =
+  | { kind: 'ALL' }
+  | { kind: 'HOSPITAL'; hospitalId: string }
+  | { kind: 'AGENCY'; agencyId: string }
+  | { kind: 'NONE' };
+
+export const EVERY_USER: UserScope = { kind: 'ALL' };
+
+function withinScope<O>(query: SelectQueryBuilder<CenterDatabase, 'users', O>, scope: UserScope) {
+  switch (scope.kind) {
+    case 'ALL':
+      return query;
+    case 'HOSPITAL':
+      return query.where('hospital_id', '=', scope.hospitalId);
+    case 'AGENCY':
+      return query.where('agency_id', '=', scope.agencyId);
+    case 'NONE':
+      return query.where(sql<boolean>`false`);
+  }
+}
 
 export interface UserFilter {
   roles?: UserRole[] | null;
@@ -12,13 +38,16 @@ export interface UserFilter {
   includeInactive?: boolean | null;
 }
 
-export function findUsersByIds(db: Executor<CenterDatabase>, ids: readonly string[]): Promise<UserRow[]> {
-  return db.selectFrom('users').select(USER_COLUMNS).where('id', 'in', ids).modifyEnd(label('findUsersByIds')).execute();
+/** The accounts with these ids that the scope lets through; the others are simply absent. */
+export function findUsersByIds(db: Executor<CenterDatabase>, ids: readonly string[], scope: UserScope): Promise<UserRow[]> {
+  return withinScope(db.selectFrom('users').select(USER_COLUMNS).where('id', 'in', ids), scope)
+    .modifyEnd(label('findUsersByIds'))
+    .execute();
 }
 
-/** Users sorted by email; the cursor carries the email and id of the last one. */
-export function listUsers(db: Executor<CenterDatabase>, filter: UserFilter, page: Page): Promise<UserRow[]> {
-  let query = db.selectFrom('users').select(USER_COLUMNS);
+/** Users within the scope sorted by email; the cursor carries the email and id of the last one. */
+export function listUsers(db: Executor<CenterDatabase>, scope: UserScope, filter: UserFilter, page: Page): Promise<UserRow[]> {
+  let query = withinScope(db.selectFrom('users').select(USER_COLUMNS), scope);
   if (filter.roles?.length) query = query.where('role', 'in', filter.roles);
   if (filter.hospitalId) query = query.where('hospital_id', '=', filter.hospitalId);
   if (filter.agencyId) query = query.where('agency_id', '=', filter.agencyId);
