@@ -9,7 +9,8 @@ import { startStack, type Stack } from './support/stack.js';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'medport-embedded-'));
 let stack: Stack | undefined;
 /** Sends an operation through the gateway as the center admin. */
-const execute = async (query: string, variables: Record<string, unknown> = {}) => postGraphQL(stack!.gatewayUrl, query, variables, await stack!.as());
+const execute = async (query: string, variables: Record<string, unknown> = {}, email = 'admin@center.demo') =>
+  postGraphQL(stack!.gatewayUrl, query, variables, await stack!.as(email));
 
 afterAll(async () => {
   await stack?.stop();
@@ -46,6 +47,7 @@ describe('the embedded default', () => {
           priority: 'ROUTINE',
         },
       },
+      'coordinator@hospital-1.demo',
     );
     const id = created.data.createTransportRequest.id;
     const before: any = await execute(COUNT);

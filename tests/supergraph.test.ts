@@ -6,7 +6,8 @@ import { startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
 /** Sends an operation through the gateway as the center admin. */
-const execute = async (query: string, variables: Record<string, unknown> = {}) => postGraphQL(stack.gatewayUrl, query, variables, await stack.as());
+const execute = async (query: string, variables: Record<string, unknown> = {}, email = 'admin@center.demo') =>
+  postGraphQL(stack.gatewayUrl, query, variables, await stack.as(email));
 const network = demo.buildDemoNetwork();
 
 beforeAll(async () => {
@@ -104,6 +105,7 @@ describe('the supergraph through the gateway', () => {
           scheduledPickupAt: new Date(Date.now() + 3_600_000).toISOString(),
         },
       },
+      'coordinator@hospital-2.demo',
     );
     expect(created.errors).toBeUndefined();
     expect(created.data.createTransportRequest).toMatchObject({
@@ -115,11 +117,13 @@ describe('the supergraph through the gateway', () => {
     const updated: any = await execute(
       `mutation($id: ID!) { updateTransportRequest(id: $id, input: { priority: URGENT, specialRequirements: [OXYGEN] }) { priority specialRequirements } }`,
       { id },
+      'coordinator@hospital-2.demo',
     );
     expect(updated.data.updateTransportRequest).toEqual({ priority: 'URGENT', specialRequirements: ['OXYGEN'] });
     const cancelled: any = await execute(
       `mutation($id: ID!) { cancelTransportRequest(id: $id, input: { reason: SCHEDULING_CHANGE, party: HOSPITAL }) { status history { status } } }`,
       { id },
+      'coordinator@hospital-2.demo',
     );
     expect(cancelled.data.cancelTransportRequest).toEqual({ status: 'CANCELLED', history: [{ status: 'REQUESTED' }, { status: 'CANCELLED' }] });
   });
@@ -141,7 +145,7 @@ describe('the supergraph through the gateway', () => {
       ['missing required field', { input: { ...input, patientReference: undefined } }, 'BAD_USER_INPUT'],
     ];
     for (const [name, variables, code] of cases) {
-      expect(errorCodes(await execute(create, variables)), name).toEqual([code]);
+      expect(errorCodes(await execute(create, variables, 'coordinator@hospital-1.demo')), name).toEqual([code]);
     }
     const list = `query($after: String, $filter: TransportRequestFilter) { transportRequests(after: $after, filter: $filter) { nodes { id } } }`;
     expect(errorCodes(await execute(list, { after: 'bm90LWEtY3Vyc29y' }))).toEqual(['BAD_USER_INPUT']);
