@@ -1,5 +1,5 @@
 import { isCenterStaff, tenantIdOf, type Viewer } from '@medport/auth';
-import { jsonText, label } from '@medport/database';
+import { jsonText, label, type Executor } from '@medport/database';
 import { newId, type AuditOutcome } from '@medport/domain';
 import type { Kysely } from 'kysely';
 import type { AuditLogTable, NewAuditEntryRow } from './table.js';
@@ -8,6 +8,8 @@ export interface AuditDatabase {
   audit_log: AuditLogTable;
 }
 
+export type AuditDetails = Record<string, string | number | boolean | null>;
+
 export interface AuditEntry {
   /** What was attempted, e.g. READ_PATIENT_DATA, CREATE_TRANSPORT_REQUEST. */
   action: string;
@@ -15,7 +17,14 @@ export interface AuditEntry {
   entityId: string | null;
   outcome: AuditOutcome;
   /** References only (ids, field names, error codes); never patient data itself. */
-  details?: Record<string, string | number | boolean | null>;
+  details?: AuditDetails;
+}
+
+export interface AppendOptions {
+  /** The transaction of the change the row records, so both commit or neither does. */
+  executor?: Executor<any>;
+  /** Who acted, when that is not the request's caller: the account that has just signed in. */
+  actor?: Viewer | null;
 }
 
 export interface RequestAudit {
@@ -24,47 +33,72 @@ export interface RequestAudit {
   /**
    * Records an entry once per request: the same action, record and outcome asked for again (a trip selected
    * twice through aliases) leaves one row. Entries of one tick are written in one statement; the promise settles
-   * when they are stored, so data is only returned once its reading is on record.
+   * when they are stored, so data is only returned once its reading is on record. Suits reads.
    */
   record(entry: AuditEntry): Promise<void>;
+  /**
+   * Appends one row now, every time: a sign-in or a change is an event of its own (an account deactivated and
+   * reactivated by two aliased mutations of one request leaves two rows, not one). Inside a transaction, pass it
+   * as `executor`: the embedded database has one connection, which the open transaction holds.
+   */
+  append(entry: AuditEntry, options?: AppendOptions): Promise<void>;
+}
+
+/**
+ * Ids and references often come from the client as sent (probing for ids is worth seeing); bounded, so a refused
+ * attempt with a megabyte "id" does not become a megabyte audit row.
+ */
+const MAX_AUDITED_TEXT_LENGTH = 100;
+
+const bounded = (text: string) => text.slice(0, MAX_AUDITED_TEXT_LENGTH);
+
+function boundedDetails(details: AuditDetails): AuditDetails {
+  return Object.fromEntries(Object.entries(details).map(([key, value]) => [key, typeof value === 'string' ? bounded(value) : value]));
 }
 
 /** The audit trail writer of one request, bound to its caller and request id. */
 export function createRequestAudit(db: Kysely<any>, viewer: Viewer | null, requestId: string): RequestAudit {
-  const audit = db as Kysely<AuditDatabase>;
   const seen = new Map<string, Promise<void>>();
   let pending: NewAuditEntryRow[] = [];
   let flush: Promise<void> | null = null;
 
+  const rowOf = (entry: AuditEntry, actor: Viewer | null): NewAuditEntryRow => ({
+    id: newId(),
+    actor_id: actor?.userId ?? null,
+    actor_role: actor?.role ?? null,
+    tenant_id: actor && !isCenterStaff(actor) ? tenantIdOf(actor) : null,
+    action: entry.action,
+    entity_type: entry.entityType,
+    entity_id: entry.entityId === null ? null : bounded(entry.entityId),
+    operation_name: request.operationName,
+    request_id: requestId,
+    outcome: entry.outcome,
+    details: jsonText(boundedDetails(entry.details ?? {})),
+    ip_address: null,
+  });
+
   const request: RequestAudit = {
     operationName: null,
     record(entry) {
-      const key = JSON.stringify([entry.action, entry.entityType, entry.entityId, entry.outcome]);
+      const row = rowOf(entry, viewer);
+      const key = JSON.stringify([row.action, row.entity_type, row.entity_id, row.outcome]);
       const existing = seen.get(key);
       if (existing) return existing;
-      pending.push({
-        id: newId(),
-        actor_id: viewer?.userId ?? null,
-        actor_role: viewer?.role ?? null,
-        tenant_id: viewer && !isCenterStaff(viewer) ? tenantIdOf(viewer) : null,
-        action: entry.action,
-        entity_type: entry.entityType,
-        entity_id: entry.entityId,
-        operation_name: request.operationName,
-        request_id: requestId,
-        outcome: entry.outcome,
-        details: jsonText(entry.details ?? {}),
-        ip_address: null,
-      });
+      pending.push(row);
       flush ??= Promise.resolve().then(async () => {
         const rows = pending;
         pending = [];
         flush = null;
-        await audit.insertInto('audit_log').values(rows).modifyEnd(label('recordAuditEntries')).execute();
+        await (db as Kysely<AuditDatabase>).insertInto('audit_log').values(rows).modifyEnd(label('recordAuditEntries')).execute();
       });
       const stored = flush;
       seen.set(key, stored);
       return stored;
+    },
+    async append(entry, options = {}) {
+      const executor = (options.executor ?? db) as Kysely<AuditDatabase>;
+      const row = rowOf(entry, options.actor === undefined ? viewer : options.actor);
+      await executor.insertInto('audit_log').values(row).modifyEnd(label('appendAuditEntry')).execute();
     },
   };
   return request;

@@ -5,7 +5,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { createRequestAudit, type RequestAudit } from '@medport/audit';
-import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey } from '@medport/auth';
+import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey, type Viewer } from '@medport/auth';
 import type { AuthConfig, SubgraphConfig } from '@medport/config';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '@medport/database';
 import { DateTime, FEDERATION_LINK, SHARED_TYPE_DEFS } from '@medport/graphql';
@@ -44,7 +44,11 @@ export interface SubgraphDefinition<DB, Loaders> {
   migrations: Record<string, Migration>;
   /** Seeds the demo network into an empty database; returns false when data was already there. */
   seedDemoData: (db: Kysely<DB>) => Promise<boolean>;
-  createLoaders: (db: Kysely<DB>) => Loaders;
+  /**
+   * The loaders of one request, made once its caller is authenticated: loaders of records only some callers see
+   * carry the caller's scope in their SQL. `viewer` is null for an anonymous call (signing in).
+   */
+  createLoaders: (db: Kysely<DB>, viewer: Viewer | null) => Loaders;
   /** Root fields an anonymous caller may use (signing in); every other field needs a valid access token. */
   publicRootFields?: readonly string[];
   /**
@@ -143,7 +147,7 @@ export async function startSubgraph<DB, Loaders>(
         ...authentication,
         logger,
         db: database.db,
-        loaders: definition.createLoaders(database.db),
+        loaders: definition.createLoaders(database.db, authentication.viewer),
         auth: config.auth,
         audit: createRequestAudit(database.db, authentication.viewer, requestId),
       };

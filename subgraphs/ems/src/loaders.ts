@@ -1,3 +1,4 @@
+import type { Viewer } from '@medport/auth';
 import type { Kysely } from 'kysely';
 import type { EmsDatabase } from './database.js';
 import { createAgencyLoaders } from './modules/agencies/agencies.loaders.js';
@@ -5,37 +6,21 @@ import { createRouteLoaders } from './modules/routes/routes.loaders.js';
 import { createServiceAreaLoaders } from './modules/service-areas/service-areas.loaders.js';
 import { createTripLoaders } from './modules/trips/trips.loaders.js';
 import { createUnitLoaders } from './modules/units/units.loaders.js';
-import type { EmsScope } from './scope.js';
+import { emsScopeOf } from './scope.js';
 
-/** Loaders of records only some callers see: every statement they run carries the scope's condition. */
-function createScopedLoaders(db: Kysely<EmsDatabase>, scope: EmsScope) {
+/**
+ * Created for every request, once its caller is known, so batching and caching never outlive (or leak across) one
+ * request. Loaders of records only some callers see carry the caller's scope in every statement they run.
+ */
+export function createEmsLoaders(db: Kysely<EmsDatabase>, viewer: Viewer | null) {
+  const scope = emsScopeOf(viewer);
   return {
+    // The agency directory reads the same for every caller.
+    ...createAgencyLoaders(db),
     ...createUnitLoaders(db, scope.agencyRecords),
     ...createServiceAreaLoaders(db, scope.agencyRecords),
     ...createRouteLoaders(db, scope.agencyRecords),
     ...createTripLoaders(db, scope.responses),
-  };
-}
-
-export type ScopedEmsLoaders = ReturnType<typeof createScopedLoaders>;
-
-/** Created for every request, so batching and caching never outlive (or leak across) one request. */
-export function createEmsLoaders(db: Kysely<EmsDatabase>) {
-  // The server builds loaders before it knows who calls, so scoped ones are made on first use. A request has one
-  // caller, hence one scope and one set; keying by scope keeps rows of one scope from ever answering another.
-  const scoped = new Map<string, ScopedEmsLoaders>();
-  return {
-    // The agency directory reads the same for every caller.
-    ...createAgencyLoaders(db),
-    within(scope: EmsScope): ScopedEmsLoaders {
-      const key = JSON.stringify(scope);
-      let loaders = scoped.get(key);
-      if (!loaders) {
-        loaders = createScopedLoaders(db, scope);
-        scoped.set(key, loaders);
-      }
-      return loaders;
-    },
   };
 }
 

@@ -1,19 +1,13 @@
-import { forbidden, isCenterStaff, isHospitalUser, requireViewer, type Viewer } from '@medport/auth';
-import { notFound } from '@medport/graphql';
-import type { GraphQLError } from 'graphql';
+import { isHospitalUser, requireViewer, sameId, tenantScopeOf, type TenantScope, type Viewer } from '@medport/auth';
 
 /**
  * Whose units (with their availability), service areas and routes a caller sees. Agencies themselves are a
  * directory every signed-in caller reads; what an agency runs is operational detail of one tenant.
  */
-export type AgencyReach =
-  | { readonly kind: 'ALL' }
-  | { readonly kind: 'AGENCY'; readonly agencyId: string }
-  /** A tenant account whose token names no tenant: it sees no tenant's records. */
-  | { readonly kind: 'NONE' };
+export type AgencyReach = Exclude<TenantScope, { kind: 'HOSPITAL' }>;
 
 /** Whose answers to trips a caller sees: an agency its own, a hospital those to its own trips. */
-export type ResponseReach = AgencyReach | { readonly kind: 'HOSPITAL'; readonly hospitalId: string };
+export type ResponseReach = TenantScope;
 
 /**
  * What one caller may see in the ems silo. Repositories turn it into SQL conditions, so a record outside it is
@@ -25,18 +19,14 @@ export interface EmsScope {
 }
 
 const ALL = { kind: 'ALL' } as const;
-const NONE = { kind: 'NONE' } as const;
 
-export function emsScopeOf(viewer: Viewer): EmsScope {
-  // Center staff run the network and read all of it.
-  if (isCenterStaff(viewer)) return { agencyRecords: ALL, responses: ALL };
+export function emsScopeOf(viewer: Viewer | null): EmsScope {
+  const own = tenantScopeOf(viewer);
   // Hospitals see every unit (the number and level of the one serving their trip), but only the answers to
   // their own trips: another hospital's trips, and what agencies answered them, are none of their business.
-  if (isHospitalUser(viewer)) {
-    return { agencyRecords: ALL, responses: viewer.hospitalId ? { kind: 'HOSPITAL', hospitalId: viewer.hospitalId } : NONE };
-  }
-  // Agencies compete for trips: one agency's fleet, coverage and bids are hidden from the others.
-  const own: AgencyReach = viewer.agencyId ? { kind: 'AGENCY', agencyId: viewer.agencyId } : NONE;
+  if (own.kind === 'HOSPITAL' || (viewer && isHospitalUser(viewer))) return { agencyRecords: ALL, responses: own };
+  // Center staff run the network and read all of it; agencies compete for trips: one agency's fleet, coverage
+  // and bids are hidden from the others.
   return { agencyRecords: own, responses: own };
 }
 
@@ -48,29 +38,5 @@ export function scopeOf(context: { viewer: Viewer | null }): EmsScope {
 /** Whether a record owned by `agencyId` is within reach. */
 export function reaches(reach: AgencyReach, agencyId: string): boolean {
   if (reach.kind === 'ALL') return true;
-  return reach.kind === 'AGENCY' && reach.agencyId === agencyId.toLowerCase();
-}
-
-/**
- * Center administrators act for any agency, an agency's accounts for their own only. Every agency is in the
- * directory all callers read, so naming another one hides nothing: it is a FORBIDDEN operation, not NOT_FOUND.
- */
-export function requireActingFor(viewer: Viewer, agencyId: string, message: string): void {
-  if (viewer.role !== 'CENTER_ADMIN' && agencyId.toLowerCase() !== viewer.agencyId) throw forbidden(message);
-}
-
-const hiddenRecords = new WeakSet<GraphQLError>();
-
-/**
- * The NOT_FOUND of a record that exists but lies outside the caller's scope: to the caller it is the very error
- * of an unknown id; the audit trail alone records it as a refused attempt.
- */
-export function hiddenRecord(typename: string, id: string): GraphQLError {
-  const error = notFound(typename, id);
-  hiddenRecords.add(error);
-  return error;
-}
-
-export function isHiddenRecord(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && hiddenRecords.has(error as GraphQLError);
+  return reach.kind === 'AGENCY' && sameId(reach.agencyId, agencyId);
 }

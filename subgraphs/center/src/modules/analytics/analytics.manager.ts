@@ -1,7 +1,6 @@
-import { requireRole } from '@medport/auth';
+import { CENTER_STAFF_ROLES, requireRole } from '@medport/auth';
 import { enumValues, TransportStatusEnum, type TransportStatus } from '@medport/domain';
 import { requireTimeRange, type TimeRange } from '@medport/graphql';
-import { CENTER_STAFF_ROLES } from '../../access.js';
 import type { CenterContext } from '../../context.js';
 import { countTripsByStatus } from './analytics.repository.js';
 

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { requireRole, signAccessToken, unauthenticated, type SigningKey, type Viewer } from '@medport/auth';
+import { auditedChange } from '@medport/audit';
+import { CENTER_ADMIN_ROLES, requireRole, signAccessToken, unauthenticated, type SigningKey, type Viewer } from '@medport/auth';
 import type { Executor } from '@medport/database';
 import { newId } from '@medport/domain';
 import { decodeJwt } from 'jose';
-import { CENTER_ADMIN_ROLES } from '../../access.js';
-import { appendAuditEntry, AuditAction, auditedChange } from '../../audit.js';
+import { AuditAction } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import type { CenterDatabase } from '../../database.js';
 import { SCRYPT_PARAMETERS, verifyPassword } from '../users/passwords.js';
@@ -94,7 +94,7 @@ export async function login(context: CenterContext, email: string, password: str
   const matches = await verifyPassword(tooLong ? '' : password, account?.password_hash ?? DUMMY_PASSWORD_HASH);
   const refusal: SignInRefusal | null = !account ? 'UNKNOWN_ACCOUNT' : !matches || tooLong ? 'WRONG_PASSWORD' : !account.is_active ? 'INACTIVE_ACCOUNT' : null;
   if (!account || refusal) {
-    await appendAuditEntry(context, {
+    await context.audit.append({
       action: AuditAction.LOGIN,
       entityType: 'User',
       entityId: account?.id ?? null,
@@ -110,8 +110,7 @@ export async function login(context: CenterContext, email: string, password: str
     const user = (await recordSignIn(trx, account.id)) ?? known;
     const session = await issueTokens(trx, context, key, user, newId());
     // The request had no caller; from now on the account is one, and it is the actor of its own sign-in.
-    await appendAuditEntry(
-      context,
+    await context.audit.append(
       { action: AuditAction.LOGIN, entityType: 'User', entityId: user.id, outcome: 'ALLOWED' },
       { executor: trx, actor: viewerOf(user) },
     );
@@ -138,8 +137,7 @@ export async function refreshSession(context: CenterContext, presented: string):
       // Committed together with the refusal below, which is thrown only after the transaction. The one who
       // presented the token is unknown (the owner or a thief), so the row names the account, not an actor.
       await revokeRefreshTokenFamily(trx, token.family_id);
-      await appendAuditEntry(
-        context,
+      await context.audit.append(
         { action: AuditAction.REFRESH_TOKEN_REUSE, entityType: 'User', entityId: token.user_id, outcome: 'DENIED', details: { familyId: token.family_id } },
         { executor: trx },
       );
@@ -171,8 +169,7 @@ export async function refreshSession(context: CenterContext, presented: string):
 export async function logout(context: CenterContext, presented: string): Promise<true> {
   await context.db.transaction().execute(async (trx) => {
     const ended = REFRESH_TOKEN.test(presented) ? await revokeRefreshTokenFamilyOfHash(trx, hashRefreshToken(presented)) : undefined;
-    await appendAuditEntry(
-      context,
+    await context.audit.append(
       {
         action: AuditAction.LOGOUT,
         entityType: 'User',

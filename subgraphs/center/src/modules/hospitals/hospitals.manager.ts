@@ -1,8 +1,8 @@
-import { requireRole, requireViewer } from '@medport/auth';
+import { auditedChange } from '@medport/audit';
+import { CENTER_ADMIN_ROLES, requireRole, requireViewer } from '@medport/auth';
 import { newId, type ServiceStatus } from '@medport/domain';
 import { isId, notFound, optionalText, parsePage, requireText, toConnection, type Connection, type PageArgs } from '@medport/graphql';
-import { CENTER_ADMIN_ROLES } from '../../access.js';
-import { AuditAction, auditedChange } from '../../audit.js';
+import { AuditAction } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import { requireEmail } from '../users/email.js';
 import { insertHospital, listHospitals, updateHospital, type HospitalFilter } from './hospitals.repository.js';

@@ -1,6 +1,5 @@
-import { isCenterStaff, requireRole, requireViewer } from '@medport/auth';
+import { CENTER_STAFF_ROLES, isCenterStaff, requireRole, requireViewer } from '@medport/auth';
 import { parsePage, toConnection, type Connection, type PageArgs } from '@medport/graphql';
-import { CENTER_STAFF_ROLES } from '../../access.js';
 import type { CenterContext } from '../../context.js';
 import { listRegistrations, type ServiceRegistrationFilter } from './service-registry.repository.js';
 import type { ServiceRegistrationRow } from './service-registry.table.js';

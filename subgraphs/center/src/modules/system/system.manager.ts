@@ -1,6 +1,5 @@
-import { requireRole } from '@medport/auth';
+import { CENTER_STAFF_ROLES, requireRole } from '@medport/auth';
 import { optionalText } from '@medport/graphql';
-import { CENTER_STAFF_ROLES } from '../../access.js';
 import type { CenterContext } from '../../context.js';
 import { listFeatureToggles, listNotificationTemplates, listSystemSettings } from './system.repository.js';
 import type { FeatureToggleRow, NotificationTemplateRow, SystemSettingRow } from './system.table.js';

@@ -1,13 +1,13 @@
-import { isCenterStaff, isEmsUser, isHospitalUser, requireRole, requireViewer, type Viewer } from '@medport/auth';
+import { auditedChange } from '@medport/audit';
+import { CENTER_ADMIN_ROLES, requireRole, requireViewer, tenantScopeOf } from '@medport/auth';
 import { newId, TENANT_OF_ROLE, type UserRole } from '@medport/domain';
 import { badInput, conflict, isId, notFound, parsePage, requireText, toConnection, type Connection, type PageArgs } from '@medport/graphql';
-import { CENTER_ADMIN_ROLES } from '../../access.js';
-import { AuditAction, auditedChange } from '../../audit.js';
+import { AuditAction } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import { findRegistrationByAgencyId } from '../service-registry/service-registry.repository.js';
 import { requireEmail } from './email.js';
 import { hashPassword } from './passwords.js';
-import { insertUser, listUsers, updateUserActive, type UserFilter, type UserScope } from './users.repository.js';
+import { insertUser, listUsers, updateUserActive, type UserFilter } from './users.repository.js';
 import type { UserRow } from './users.table.js';
 
 export interface CreateUserInput {
@@ -45,20 +45,10 @@ export function toRepositoryFilter(input: UserFilterInput): UserFilter {
   };
 }
 
-/**
- * The accounts a caller may see: center staff every account, anyone else the accounts of its own hospital or
- * agency. A token whose role names a tenant it does not carry sees none.
- */
-export function userScopeOf(viewer: Viewer): UserScope {
-  if (isCenterStaff(viewer)) return { kind: 'ALL' };
-  if (isHospitalUser(viewer) && viewer.hospitalId) return { kind: 'HOSPITAL', hospitalId: viewer.hospitalId };
-  if (isEmsUser(viewer) && viewer.agencyId) return { kind: 'AGENCY', agencyId: viewer.agencyId };
-  return { kind: 'NONE' };
-}
-
 /** An account the caller may see, or null: one outside its tenant is as absent as an unknown id. */
 export function loadVisibleUser(context: CenterContext, id: string): Promise<UserRow | null> {
-  return context.loaders.usersIn(userScopeOf(requireViewer(context.viewer))).load(id);
+  requireViewer(context.viewer);
+  return context.loaders.user.load(id);
 }
 
 export async function getUser(context: CenterContext, id: string): Promise<UserRow> {
@@ -69,7 +59,7 @@ export async function getUser(context: CenterContext, id: string): Promise<UserR
 
 /** One page of the accounts the caller may see; the filter narrows within them, it never widens. */
 export async function listVisibleUsers(context: CenterContext, input: UserFilterInput, args: PageArgs): Promise<Connection<UserRow>> {
-  const scope = userScopeOf(requireViewer(context.viewer));
+  const scope = tenantScopeOf(requireViewer(context.viewer));
   const filter = toRepositoryFilter(input);
   const page = parsePage(args);
   const rows = await listUsers(context.db, scope, filter, page);

@@ -1,3 +1,4 @@
+import type { TenantScope } from '@medport/auth';
 import { label, type Executor } from '@medport/database';
 import type { UserRole } from '@medport/domain';
 import { cursorText, type Page } from '@medport/graphql';
@@ -7,14 +8,10 @@ import { USER_COLUMNS, type NewUserRow, type UserRow } from './users.table.js';
 
 /**
  * Which accounts a read may return: all of them, those of one hospital or one agency, or none (a token whose
- * role names a tenant it does not carry). Every read that serves a caller takes one, so the condition is part of
- * the SQL and a list pages over exactly the accounts the caller may see.
+ * role names a tenant it does not carry). Every read that serves a caller takes one (`tenantScopeOf` its caller),
+ * so the condition is part of the SQL and a list pages over exactly the accounts the caller may see.
  */
-export type UserScope =
-  | { kind: 'ALL' }
-  | { kind: 'HOSPITAL'; hospitalId: string }
-  | { kind: 'AGENCY'; agencyId: string }
-  | { kind: 'NONE' };
+export type UserScope = TenantScope;
 
 export const EVERY_USER: UserScope = { kind: 'ALL' };
 

@@ -1,4 +1,5 @@
-import { forbidden, requireRole } from '@medport/auth';
+import { auditedChange } from '@medport/audit';
+import { forbidden, requireActingFor, requireRole } from '@medport/auth';
 import { isUniqueViolation } from '@medport/database';
 import { newId, type ServiceStatus, type SpecialRequirement, type TransportLevel, type UserRole } from '@medport/domain';
 import {
@@ -14,9 +15,7 @@ import {
   type Connection,
   type PageArgs,
 } from '@medport/graphql';
-import { auditedChange } from '../../change-audit.js';
 import type { EmsContext } from '../../context.js';
-import { requireActingFor } from '../../scope.js';
 import { insertAgency, listAgencies, updateAgency, type AgencyFilter } from './agencies.repository.js';
 import type { AgencyRow, AgencyUpdate } from './agencies.table.js';
 
@@ -114,8 +113,7 @@ export async function getAgency(context: EmsContext, id: string): Promise<Agency
 }
 
 export function createAgency(context: EmsContext, input: CreateAgencyInput): Promise<AgencyRow> {
-  const change = { action: 'CREATE_AGENCY', entityType: 'Agency', entityId: null, idOf: (agency: AgencyRow) => agency.id };
-  return auditedChange(context, change, async () => {
+  return auditedChange(context, { action: 'CREATE_AGENCY', entityType: 'Agency', entityId: null }, async (commit) => {
     const viewer = requireRole(context.viewer, AGENCY_CREATORS, 'add agencies to the network');
     const name = requireText(input.name, 'name');
     const row = {
@@ -132,7 +130,10 @@ export function createAgency(context: EmsContext, input: CreateAgencyInput): Pro
       status: input.status ?? 'ACTIVE',
       added_by_id: viewer.userId,
     };
-    return withUniqueName(name, () => insertAgency(context.db, row));
+    return commit(
+      (trx) => withUniqueName(name, () => insertAgency(trx, row)),
+      (agency) => agency.id,
+    );
   });
 }
 
@@ -141,8 +142,8 @@ export function createAgency(context: EmsContext, input: CreateAgencyInput): Pro
  * `isActive`) only the center may; another agency's administrators nothing (FORBIDDEN: see requireActingFor).
  */
 export function changeAgency(context: EmsContext, id: string, input: UpdateAgencyInput): Promise<AgencyRow> {
-  const change = { action: 'UPDATE_AGENCY', entityType: 'Agency', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
-  return auditedChange(context, change, async () => {
+  const target = { action: 'UPDATE_AGENCY', entityType: 'Agency', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
+  return auditedChange(context, target, async (commit) => {
     const viewer = requireRole(context.viewer, AGENCY_EDITORS, 'change agencies');
     const centerOnly = CENTER_ONLY_FIELDS.filter((field) => input[field] != null);
     if (viewer.role !== 'CENTER_ADMIN' && centerOnly.length > 0) {
@@ -151,10 +152,15 @@ export function changeAgency(context: EmsContext, id: string, input: UpdateAgenc
     const agency = await getAgency(context, id);
     requireActingFor(viewer, agency.id, 'You may only change your own agency.');
     const changes = agencyChanges(input);
-    if (Object.keys(changes).length === 0) return agency;
-    const updated = await withUniqueName(changes.name, () => updateAgency(context.db, agency.id, changes));
-    if (!updated) throw notFound('Agency', id);
-    return updated;
+    return commit(
+      async (trx) => {
+        if (Object.keys(changes).length === 0) return agency;
+        const updated = await withUniqueName(changes.name, () => updateAgency(trx, agency.id, changes));
+        if (!updated) throw notFound('Agency', id);
+        return updated;
+      },
+      (row) => row.id,
+    );
   });
 }
 

@@ -1,5 +1,5 @@
 import type { PageArgs } from '@medport/graphql';
-import { scopedLoaders, type EmsContext } from '../../context.js';
+import type { EmsContext } from '../../context.js';
 import { agencyUnitConnection } from '../units/units.manager.js';
 import {
   agencyConnection,
@@ -40,8 +40,8 @@ export const agencyResolvers = {
     isActive: (agency: AgencyRow) => agency.is_active,
     units: (agency: AgencyRow, args: PageArgs & { includeInactive?: boolean | null }, context: EmsContext) =>
       agencyUnitConnection(context, agency.id, args),
-    serviceAreas: (agency: AgencyRow, _: unknown, context: EmsContext) => scopedLoaders(context).serviceAreasByAgency.load(agency.id),
-    routes: (agency: AgencyRow, _: unknown, context: EmsContext) => scopedLoaders(context).routesByAgency.load(agency.id),
+    serviceAreas: (agency: AgencyRow, _: unknown, context: EmsContext) => context.loaders.serviceAreasByAgency.load(agency.id),
+    routes: (agency: AgencyRow, _: unknown, context: EmsContext) => context.loaders.routesByAgency.load(agency.id),
     addedAt: (agency: AgencyRow) => agency.added_at,
     updatedAt: (agency: AgencyRow) => agency.updated_at,
   },

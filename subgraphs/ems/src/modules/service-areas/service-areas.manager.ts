@@ -1,9 +1,9 @@
-import { requireRole } from '@medport/auth';
+import { auditedChange } from '@medport/audit';
+import { requireActingFor, requireRole } from '@medport/auth';
 import { newId, type UserRole } from '@medport/domain';
-import { badInput, isId, notFound, requireGeoPoint, requireText } from '@medport/graphql';
-import { auditedChange } from '../../change-audit.js';
+import { badInput, hiddenRecord, isId, notFound, requireGeoPoint, requireText } from '@medport/graphql';
 import type { EmsContext } from '../../context.js';
-import { hiddenRecord, reaches, requireActingFor, scopeOf } from '../../scope.js';
+import { reaches, scopeOf } from '../../scope.js';
 import { deleteServiceArea, findServiceAreaById, insertServiceArea, updateServiceArea } from './service-areas.repository.js';
 import type { ServiceAreaRow, ServiceAreaUpdate } from './service-areas.table.js';
 
@@ -47,14 +47,8 @@ async function requireChangeableArea(context: EmsContext, id: string): Promise<S
 
 /** Adds an area to an agency: its own for an agency administrator (naming another one is FORBIDDEN). */
 export function createServiceArea(context: EmsContext, input: CreateServiceAreaInput): Promise<ServiceAreaRow> {
-  const change = {
-    action: 'CREATE_SERVICE_AREA',
-    entityType: 'ServiceArea',
-    entityId: null,
-    idOf: (area: ServiceAreaRow) => area.id,
-    details: { agencyId: input.agencyId },
-  };
-  return auditedChange(context, change, async () => {
+  const target = { action: 'CREATE_SERVICE_AREA', entityType: 'ServiceArea', entityId: null, details: { agencyId: input.agencyId } };
+  return auditedChange(context, target, async (commit) => {
     const viewer = requireRole(context.viewer, AREA_KEEPERS, 'add service areas');
     requireActingFor(viewer, input.agencyId, 'Service areas can only be added to your own agency.');
     const agency = isId(input.agencyId) ? await context.loaders.agency.load(input.agencyId) : null;
@@ -62,13 +56,16 @@ export function createServiceArea(context: EmsContext, input: CreateServiceAreaI
     const name = requireText(input.name, 'name');
     const center = centerColumns(input.center);
     const radiusKm = requireRadius(input.radiusKm);
-    return insertServiceArea(context.db, { id: newId(), agency_id: agency.id, name, ...center, radius_km: radiusKm });
+    return commit(
+      (trx) => insertServiceArea(trx, { id: newId(), agency_id: agency.id, name, ...center, radius_km: radiusKm }),
+      (area) => area.id,
+    );
   });
 }
 
 export function changeServiceArea(context: EmsContext, id: string, input: UpdateServiceAreaInput): Promise<ServiceAreaRow> {
-  const change = { action: 'UPDATE_SERVICE_AREA', entityType: 'ServiceArea', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
-  return auditedChange(context, change, async () => {
+  const target = { action: 'UPDATE_SERVICE_AREA', entityType: 'ServiceArea', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
+  return auditedChange(context, target, async (commit) => {
     requireRole(context.viewer, AREA_KEEPERS, 'change service areas');
     const area = await requireChangeableArea(context, id);
     const changes: ServiceAreaUpdate = {};
@@ -76,19 +73,29 @@ export function changeServiceArea(context: EmsContext, id: string, input: Update
     if (input.center != null) Object.assign(changes, centerColumns(input.center));
     if (input.radiusKm != null) changes.radius_km = requireRadius(input.radiusKm);
     if (input.isActive != null) changes.is_active = input.isActive;
-    if (Object.keys(changes).length === 0) return area;
-    const updated = await updateServiceArea(context.db, area.id, changes);
-    if (!updated) throw notFound('ServiceArea', id);
-    return updated;
+    return commit(
+      async (trx) => {
+        if (Object.keys(changes).length === 0) return area;
+        const updated = await updateServiceArea(trx, area.id, changes);
+        if (!updated) throw notFound('ServiceArea', id);
+        return updated;
+      },
+      (row) => row.id,
+    );
   });
 }
 
 export function removeServiceArea(context: EmsContext, id: string): Promise<string> {
-  return auditedChange(context, { action: 'DELETE_SERVICE_AREA', entityType: 'ServiceArea', entityId: id }, async () => {
+  return auditedChange(context, { action: 'DELETE_SERVICE_AREA', entityType: 'ServiceArea', entityId: id }, async (commit) => {
     requireRole(context.viewer, AREA_KEEPERS, 'delete service areas');
     const area = await requireChangeableArea(context, id);
-    const deleted = await deleteServiceArea(context.db, area.id);
-    if (!deleted) throw notFound('ServiceArea', id);
-    return deleted;
+    return commit(
+      async (trx) => {
+        const deleted = await deleteServiceArea(trx, area.id);
+        if (!deleted) throw notFound('ServiceArea', id);
+        return deleted;
+      },
+      (deletedId) => deletedId,
+    );
   });
 }

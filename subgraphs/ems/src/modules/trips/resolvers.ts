@@ -1,4 +1,4 @@
-import { scopedLoaders, type EmsContext } from '../../context.js';
+import type { EmsContext } from '../../context.js';
 import type { TripResponseRow } from './trips.table.js';
 
 interface TransportRequestReference {
@@ -11,7 +11,7 @@ export const tripResolvers = {
     // saw simply has no responses.
     __resolveReference: (reference: TransportRequestReference) => ({ id: reference.id }),
     // Only the answers the caller may see: an agency's own, a hospital's own trips', all of them for the center.
-    responses: (trip: TransportRequestReference, _: unknown, context: EmsContext) => scopedLoaders(context).responsesByTrip.load(trip.id),
+    responses: (trip: TransportRequestReference, _: unknown, context: EmsContext) => context.loaders.responsesByTrip.load(trip.id),
   },
   AgencyResponse: {
     agency: (response: TripResponseRow, _: unknown, context: EmsContext) => context.loaders.agency.load(response.agency_id),

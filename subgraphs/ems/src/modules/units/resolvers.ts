@@ -1,5 +1,5 @@
 import type { PageArgs } from '@medport/graphql';
-import { scopedLoaders, type EmsContext } from '../../context.js';
+import type { EmsContext } from '../../context.js';
 import {
   changeUnit,
   createUnit,
@@ -25,7 +25,7 @@ export const unitResolvers = {
   Unit: {
     // Batched: the gateway resolves every Unit reference of a response in one statement. A unit outside the
     // caller's scope resolves to null, as an unknown one does.
-    __resolveReference: (reference: { id: string }, context: EmsContext) => scopedLoaders(context).unit.load(reference.id),
+    __resolveReference: (reference: { id: string }, context: EmsContext) => context.loaders.unit.load(reference.id),
     agency: (unit: UnitRow, _: unknown, context: EmsContext) => context.loaders.agency.load(unit.agency_id),
     unitNumber: (unit: UnitRow) => unit.unit_number,
     location: (unit: UnitRow) =>
@@ -34,7 +34,7 @@ export const unitResolvers = {
     shiftStart: (unit: UnitRow) => unit.shift_start,
     shiftEnd: (unit: UnitRow) => unit.shift_end,
     isActive: (unit: UnitRow) => unit.is_active,
-    availability: (unit: UnitRow, _: unknown, context: EmsContext) => scopedLoaders(context).availabilityByUnit.load(unit.id),
+    availability: (unit: UnitRow, _: unknown, context: EmsContext) => context.loaders.availabilityByUnit.load(unit.id),
     updatedAt: (unit: UnitRow) => unit.updated_at,
   },
   UnitAvailabilityWindow: {

@@ -1,9 +1,11 @@
-import { requireRole } from '@medport/auth';
+import { auditedChange } from '@medport/audit';
+import { requireActingFor, requireRole } from '@medport/auth';
 import { isUniqueViolation } from '@medport/database';
 import { newId, type SpecialRequirement, type TransportLevel, type UnitStatus, type UserRole } from '@medport/domain';
 import {
   badInput,
   conflict,
+  hiddenRecord,
   isId,
   notFound,
   parsePage,
@@ -14,9 +16,8 @@ import {
   type Connection,
   type PageArgs,
 } from '@medport/graphql';
-import { auditedChange } from '../../change-audit.js';
-import { scopedLoaders, type EmsContext } from '../../context.js';
-import { hiddenRecord, reaches, requireActingFor, scopeOf } from '../../scope.js';
+import type { EmsContext } from '../../context.js';
+import { reaches, scopeOf } from '../../scope.js';
 import { findUnitById, insertUnit, listUnits, updateUnit, type UnitFilter } from './units.repository.js';
 import type { UnitRow, UnitUpdate } from './units.table.js';
 
@@ -83,7 +84,7 @@ export async function agencyUnitConnection(
   args: PageArgs & { includeInactive?: boolean | null },
 ): Promise<Connection<UnitRow>> {
   const page = parsePage(args);
-  const rows = await scopedLoaders(context).unitPagesOfAgencies.load({
+  const rows = await context.loaders.unitPagesOfAgencies.load({
     groupId: agencyId,
     options: { includeInactive: args.includeInactive ?? false },
     page,
@@ -130,7 +131,7 @@ async function withUniqueUnitNumber<T>(unitNumber: string | undefined, write: ()
 
 /** A unit the caller sees; one outside its scope is NOT_FOUND, exactly like an unknown id. */
 export async function getUnit(context: EmsContext, id: string): Promise<UnitRow> {
-  const unit = isId(id) ? await scopedLoaders(context).unit.load(id) : null;
+  const unit = isId(id) ? await context.loaders.unit.load(id) : null;
   if (!unit) throw notFound('Unit', id);
   return unit;
 }
@@ -145,8 +146,8 @@ async function requireChangeableUnit(context: EmsContext, id: string): Promise<U
 
 /** Adds a unit, to its own fleet for an agency's account (another agency's is FORBIDDEN). */
 export function createUnit(context: EmsContext, input: CreateUnitInput): Promise<UnitRow> {
-  const change = { action: 'CREATE_UNIT', entityType: 'Unit', entityId: null, idOf: (unit: UnitRow) => unit.id, details: { agencyId: input.agencyId } };
-  return auditedChange(context, change, async () => {
+  const target = { action: 'CREATE_UNIT', entityType: 'Unit', entityId: null, details: { agencyId: input.agencyId } };
+  return auditedChange(context, target, async (commit) => {
     const viewer = requireRole(context.viewer, FLEET_MANAGERS, 'add units');
     requireActingFor(viewer, input.agencyId, 'Units can only be added to your own agency.');
     const agency = isId(input.agencyId) ? await context.loaders.agency.load(input.agencyId) : null;
@@ -155,30 +156,39 @@ export function createUnit(context: EmsContext, input: CreateUnitInput): Promise
     const capabilities = [...requireDistinct(input.capabilities ?? [], 'capabilities')];
     const shift = shiftColumns(input.shiftStart, input.shiftEnd);
     const location = locationColumns(input.location ?? null);
-    return withUniqueUnitNumber(unitNumber, () =>
-      insertUnit(context.db, {
-        id: newId(),
-        agency_id: agency.id,
-        unit_number: unitNumber,
-        level: input.level,
-        capabilities,
-        ...shift,
-        ...location,
-      }),
+    return commit(
+      (trx) =>
+        withUniqueUnitNumber(unitNumber, () =>
+          insertUnit(trx, {
+            id: newId(),
+            agency_id: agency.id,
+            unit_number: unitNumber,
+            level: input.level,
+            capabilities,
+            ...shift,
+            ...location,
+          }),
+        ),
+      (unit) => unit.id,
     );
   });
 }
 
 export function changeUnit(context: EmsContext, id: string, input: UpdateUnitInput): Promise<UnitRow> {
-  const change = { action: 'UPDATE_UNIT', entityType: 'Unit', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
-  return auditedChange(context, change, async () => {
+  const target = { action: 'UPDATE_UNIT', entityType: 'Unit', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
+  return auditedChange(context, target, async (commit) => {
     requireRole(context.viewer, FLEET_MANAGERS, 'change units');
     const unit = await requireChangeableUnit(context, id);
     const changes = unitChanges(input);
-    if (Object.keys(changes).length === 0) return unit;
-    const updated = await withUniqueUnitNumber(changes.unit_number, () => updateUnit(context.db, unit.id, changes));
-    if (!updated) throw notFound('Unit', id);
-    return updated;
+    return commit(
+      async (trx) => {
+        if (Object.keys(changes).length === 0) return unit;
+        const updated = await withUniqueUnitNumber(changes.unit_number, () => updateUnit(trx, unit.id, changes));
+        if (!updated) throw notFound('Unit', id);
+        return updated;
+      },
+      (row) => row.id,
+    );
   });
 }
 

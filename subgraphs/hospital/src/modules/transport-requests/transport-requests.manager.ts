@@ -1,4 +1,4 @@
-import { inTransaction } from '@medport/database';
+import { auditedChange } from '@medport/audit';
 import {
   canTransition,
   isCancellable,
@@ -10,7 +10,7 @@ import {
   type TransportLevel,
   type TransportPriority,
 } from '@medport/domain';
-import { forbidden, isCenterStaff, requireRole, requireViewer, type Viewer } from '@medport/auth';
+import { forbidden, HOSPITAL_ROLES, isCenterStaff, requireRole, requireViewer, tenantScopeOf, worksFor, type Viewer } from '@medport/auth';
 import {
   badInput,
   isId,
@@ -24,10 +24,9 @@ import {
   type PageArgs,
   type TimeRange,
 } from '@medport/graphql';
-import { HOSPITAL_ROLES, worksFor } from '../../access.js';
 import type { HospitalContext } from '../../context.js';
 import type { FacilityRow } from '../facilities/facilities.table.js';
-import { auditedChange, auditedId, recordPatientDataRead } from './transport-requests.audit.js';
+import { recordPatientDataRead, tripChange, tripNotVisible } from './transport-requests.audit.js';
 import {
   insertTransportRequest,
   insertTripHistory,
@@ -37,7 +36,7 @@ import {
   type TransportRequestFilter,
 } from './transport-requests.repository.js';
 import type { TransportRequestRow, TransportRequestUpdate } from './transport-requests.table.js';
-import { isInTripScope, tripScopeOf, type TripScope } from './trip-scope.js';
+import { isInTripScope, type TripScope } from './trip-scope.js';
 
 export interface CreateTransportRequestInput {
   originFacilityId: string;
@@ -104,12 +103,12 @@ export function toRepositoryFilter(input: TransportRequestFilterInput): Transpor
 
 /** The trips the request's caller may see. */
 export function tripScope(context: HospitalContext): TripScope {
-  return tripScopeOf(requireViewer(context.viewer));
+  return tenantScopeOf(requireViewer(context.viewer));
 }
 
 /** A trip the caller may see, or null: one outside its scope and one that does not exist look the same. */
 function findVisibleTrip(context: HospitalContext, id: string): Promise<TransportRequestRow | null> {
-  return isId(id) ? context.loaders.transportRequestIn(tripScope(context)).load(id) : Promise.resolve(null);
+  return isId(id) ? context.loaders.transportRequest.load(id) : Promise.resolve(null);
 }
 
 export async function transportRequestConnection(
@@ -127,7 +126,7 @@ export async function transportRequestConnection(
 export async function getTransportRequest(context: HospitalContext, id: string): Promise<TransportRequestRow> {
   const trip = await findVisibleTrip(context, id);
   if (!trip) {
-    await recordPatientDataRead(context, auditedId(id), 'DENIED');
+    await recordPatientDataRead(context, id, 'DENIED');
     throw notFound('TransportRequest', id);
   }
   return trip;
@@ -136,7 +135,7 @@ export async function getTransportRequest(context: HospitalContext, id: string):
 /** `_entities`: null (and a DENIED read on record) for a trip the caller may not see, as for one that does not exist. */
 export async function resolveTransportRequestReference(context: HospitalContext, id: string): Promise<TransportRequestRow | null> {
   const trip = await findVisibleTrip(context, id);
-  if (!trip) await recordPatientDataRead(context, auditedId(id), 'DENIED');
+  if (!trip) await recordPatientDataRead(context, id, 'DENIED');
   return trip;
 }
 
@@ -178,8 +177,8 @@ function requireScheduledPickup(value: Date | null | undefined): Date | null {
  * that sends the patient. Facilities are public, so a foreign origin is a refused operation (FORBIDDEN).
  */
 export async function createTransportRequest(context: HospitalContext, input: CreateTransportRequestInput): Promise<TransportRequestRow> {
-  const details = { originFacilityId: auditedId(input.originFacilityId) };
-  return auditedChange(context, 'CREATE_TRANSPORT_REQUEST', null, details, async () => {
+  const details = { originFacilityId: input.originFacilityId };
+  return auditedChange(context, tripChange('CREATE_TRANSPORT_REQUEST', null, details), async (commit) => {
     const viewer = requireRole(context.viewer, HOSPITAL_ROLES, 'request transports');
     const origin = await facilityById(context, input.originFacilityId);
     if (!worksFor(viewer, origin.hospital_id)) {
@@ -202,7 +201,7 @@ export async function createTransportRequest(context: HospitalContext, input: Cr
     const notes = optionalText(input.notes, 'notes');
     const now = new Date();
 
-    return inTransaction(context.db, async (trx) => {
+    return commit(async (trx) => {
       const trip = await insertTransportRequest(trx, {
         id: newId(),
         hospital_id: origin.hospital_id,
@@ -227,7 +226,7 @@ export async function createTransportRequest(context: HospitalContext, input: Cr
         updated_by_id: viewer.userId,
       });
       return trip;
-    });
+    }, (trip) => trip.id);
   });
 }
 
@@ -238,10 +237,10 @@ export async function changeTransportRequest(
   input: UpdateTransportRequestInput,
 ): Promise<TransportRequestRow> {
   const details = { fields: Object.keys(input).sort().join(',') };
-  return auditedChange(context, 'UPDATE_TRANSPORT_REQUEST', auditedId(id), details, async () => {
+  return auditedChange(context, tripChange('UPDATE_TRANSPORT_REQUEST', id, details), async (commit) => {
     requireRole(context.viewer, HOSPITAL_ROLES, 'change transport requests');
     // Visibility first, so bad input for someone else's trip is NOT_FOUND (and DENIED), never a FAILED attempt.
-    if (!(await findVisibleTrip(context, id))) throw notFound('TransportRequest', id);
+    if (!(await findVisibleTrip(context, id))) throw tripNotVisible(id);
     const changes: TransportRequestUpdate = {};
     if (input.destinationFacilityId != null) {
       changes.destination_facility_id = requireActive(await facilityById(context, input.destinationFacilityId), 'destinationFacilityId').id;
@@ -254,9 +253,9 @@ export async function changeTransportRequest(
     if (input.scheduledPickupAt !== undefined) changes.scheduled_pickup_at = requireScheduledPickup(input.scheduledPickupAt);
     if (input.notes !== undefined) changes.notes = optionalText(input.notes, 'notes');
 
-    const changed = await inTransaction(context.db, async (trx) => {
+    const changed = await commit(async (trx) => {
       const trip = await lockTransportRequest(trx, tripScope(context), id);
-      if (!trip) throw notFound('TransportRequest', id);
+      if (!trip) throw tripNotVisible(id);
       // Once the patient is on board (or the trip has ended) its details are history, not a plan.
       if (!isCancellable(trip.status)) {
         throw badInput(`A ${trip.status} transport request can no longer be changed.`, 'id');
@@ -266,8 +265,8 @@ export async function changeTransportRequest(
       }
       if (Object.keys(changes).length === 0) return trip;
       return updateTransportRequest(trx, trip.id, changes);
-    });
-    context.loaders.transportRequestIn(tripScope(context)).clear(id).prime(changed.id, changed);
+    }, (trip) => trip.id);
+    context.loaders.transportRequest.clear(id).prime(changed.id, changed);
     return changed;
   });
 }
@@ -286,17 +285,17 @@ export async function cancelTransportRequest(
   id: string,
   input: CancelTransportRequestInput,
 ): Promise<TransportRequestRow> {
-  return auditedChange(context, 'CANCEL_TRANSPORT_REQUEST', auditedId(id), { party: input.party }, async () => {
+  return auditedChange(context, tripChange('CANCEL_TRANSPORT_REQUEST', id, { party: input.party }), async (commit) => {
     const viewer = requireRole(context.viewer, [...HOSPITAL_ROLES, 'CENTER_ADMIN'], 'cancel transport requests');
-    if (!(await findVisibleTrip(context, id))) throw notFound('TransportRequest', id);
+    if (!(await findVisibleTrip(context, id))) throw tripNotVisible(id);
     const party = cancellingParty(viewer);
     if (input.party !== party) throw badInput(`As ${viewer.role} you cancel on behalf of party ${party}.`, 'party');
     const notes = optionalText(input.notes, 'notes');
     if (input.reason === 'OTHER' && !notes) throw badInput('Cancelling for reason OTHER needs `notes` that say why.', 'notes');
 
-    const cancelled = await inTransaction(context.db, async (trx) => {
+    const cancelled = await commit(async (trx) => {
       const trip = await lockTransportRequest(trx, tripScope(context), id);
-      if (!trip) throw notFound('TransportRequest', id);
+      if (!trip) throw tripNotVisible(id);
       if (!canTransition(trip.status, 'CANCELLED')) {
         throw badInput(`A ${trip.status} transport request cannot be cancelled.`, 'id');
       }
@@ -317,8 +316,8 @@ export async function cancelTransportRequest(
         updated_by_id: viewer.userId,
       });
       return changed;
-    });
-    context.loaders.transportRequestIn(tripScope(context)).clear(id).prime(cancelled.id, cancelled);
+    }, (trip) => trip.id);
+    context.loaders.transportRequest.clear(id).prime(cancelled.id, cancelled);
     return cancelled;
   });
 }
