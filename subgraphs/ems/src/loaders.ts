@@ -15,8 +15,7 @@ import { emsScopeOf } from './scope.js';
 export function createEmsLoaders(db: Kysely<EmsDatabase>, viewer: Viewer | null) {
   const scope = emsScopeOf(viewer);
   return {
-    // The agency directory reads the same for every caller.
-    ...createAgencyLoaders(db),
+    ...createAgencyLoaders(db, scope.agencyRecords),
     ...createUnitLoaders(db, scope.agencyRecords),
     ...createServiceAreaLoaders(db, scope.agencyRecords),
     ...createRouteLoaders(db, scope.agencyRecords),

@@ -1,8 +1,8 @@
 import { isHospitalUser, requireViewer, sameId, tenantScopeOf, type TenantScope, type Viewer } from '@medport/auth';
 
 /**
- * Whose units (with their availability), service areas and routes a caller sees. Agencies themselves are a
- * directory every signed-in caller reads; what an agency runs is operational detail of one tenant.
+ * Whose agency record, units (with their availability), service areas and routes a caller sees: hospitals and the
+ * center see every agency (hospitals choose their preferred ones); an agency sees only itself.
  */
 export type AgencyReach = Exclude<TenantScope, { kind: 'HOSPITAL' }>;
 

@@ -38,19 +38,19 @@ describe('ems subgraph', () => {
   });
 
   it('pages through agencies by name with first and after until hasNextPage is false', async () => {
-    // The directory of agencies reads the same for every signed-in caller; an agency's crew reads it here.
+    // Hospitals (choosing preferred agencies) and the center read every agency; a coordinator reads them here.
     type Page = { agencies: { nodes: { id: string; name: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
     const query = `query ($first: Int, $after: String) {
       agencies(first: $first, after: $after) { nodes { id name } pageInfo { hasNextPage endCursor } }
     }`;
-    const all = (await service.as<Page>('crew@agency-1.demo', query, { first: 200 })).data!.agencies;
+    const all = (await service.as<Page>('coordinator@hospital-1.demo', query, { first: 200 })).data!.agencies;
     expect(all.pageInfo.hasNextPage).toBe(false);
     expect(all.nodes.length).toBeGreaterThanOrEqual(network.agencies.length);
 
     const seen: { id: string; name: string }[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: GraphQLResponse<Page> = await service.as<Page>('crew@agency-1.demo', query, { first: 2, after });
+      const page: GraphQLResponse<Page> = await service.as<Page>('coordinator@hospital-1.demo', query, { first: 2, after });
       expect(page.errors).toBeUndefined();
       const { nodes, pageInfo } = page.data!.agencies;
       seen.push(...nodes);

@@ -136,9 +136,10 @@ describe('tenant isolation in the ems silo', () => {
       }`,
       { other: agency1.id, own: agency2.id },
     );
-    expect(agencies.errors).toBeUndefined();
-    // The agency itself is in the directory everyone reads; what it runs is not.
-    expect(agencies.data!.other).toEqual({ id: agency1.id, name: agency1.name, units: { nodes: [] }, serviceAreas: [], routes: [] });
+    // Another agency does not exist for an agency's staff: not by id, not in the list.
+    expect(errorCodes(agencies)).toEqual(['NOT_FOUND']);
+    expect(agencies.data!.other).toBeNull();
+    expect(agencies.data!.agencies.nodes.map((agency) => agency.id)).toEqual([agency2.id]);
     expect(agencies.data!.own.units.nodes).toHaveLength(unitsOf(agency2).length);
     expect(agencies.data!.own.serviceAreas.length).toBeGreaterThan(0);
     expect(agencies.data!.own.routes.length).toBeGreaterThan(0);
@@ -165,12 +166,12 @@ describe('tenant isolation in the ems silo', () => {
       fragment UnitFields on Unit { id agency { id } }`,
       { own: agency2Unit.id, other: agency1Unit.id, agency: agency1.id },
     );
-    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
-    expect(response.errors![0]!.path).toEqual(['theirs']);
+    expect(errorCodes(response)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+    expect(response.errors!.map((error) => error.path).sort()).toEqual([['theirs'], ['viaAgency']]);
     expect(response.data!.mine.id).toBe(agency2Unit.id);
     expect(response.data!.theirs).toBeNull();
     expect(response.data!.list.nodes.some((unit) => unit.agency.id === agency1.id)).toBe(false);
-    expect(response.data!.viaAgency.units.nodes).toEqual([]);
+    expect(response.data!.viaAgency).toBeNull();
 
     const entities = await service.as<{ _entities: ({ id: string; unitNumber: string } | null)[] }>(
       'dispatcher@agency-2.demo',
@@ -240,14 +241,17 @@ describe('tenant isolation in the ems silo', () => {
     await service.as('admin@center.demo', update, { input: { status: 'ACTIVE' } });
   });
 
-  it('refuses the administrator of agency-2 changing agency-1 with FORBIDDEN', async () => {
-    // FORBIDDEN, not NOT_FOUND: agencies are a directory every signed-in caller reads, so agency-1 plainly exists
-    // for agency-2's administrator. NOT_FOUND would hide nothing; the refusal is of the operation, not of the record.
+  it('answers the administrator of agency-2 changing agency-1 with NOT_FOUND, as for an unknown agency', async () => {
+    // Agency-1 does not exist for agency-2's staff, so the answer is the one an unknown id gets.
     const before = await agency1Snapshot();
     const response = await service.as('admin@agency-2.demo', `mutation ($id: ID!) { updateAgency(id: $id, input: { phone: "555-0100" }) { id } }`, {
       id: agency1.id,
     });
-    expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(response)).toEqual(['NOT_FOUND']);
+    const unknown = await service.as('admin@agency-2.demo', `mutation ($id: ID!) { updateAgency(id: $id, input: { phone: "555-0100" }) { id } }`, {
+      id: '0f0f0f0f-0000-4000-8000-000000000000',
+    });
+    expect(unknown.errors![0]!.message.replace(/[0-9a-f-]{36}/, 'ID')).toBe(response.errors![0]!.message.replace(/[0-9a-f-]{36}/, 'ID'));
     expect(await agency1Snapshot()).toEqual(before);
   });
 

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import { rowsById } from '@medport/graphql';
 import type { EmsDatabase } from '../../database.js';
+import type { AgencyReach } from '../../scope.js';
 import { findAgenciesByIds } from './agencies.repository.js';
 
-export function createAgencyLoaders(db: Kysely<EmsDatabase>) {
-  return { agency: rowsById((ids) => findAgenciesByIds(db, ids)) };
+export function createAgencyLoaders(db: Kysely<EmsDatabase>, reach: AgencyReach) {
+  return { agency: rowsById((ids) => findAgenciesByIds(db, reach, ids)) };
 }

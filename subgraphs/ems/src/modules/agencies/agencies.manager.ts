@@ -5,6 +5,7 @@ import { newId, type ServiceStatus, type SpecialRequirement, type TransportLevel
 import {
   badInput,
   conflict,
+  hiddenRecord,
   isId,
   notFound,
   optionalText,
@@ -16,7 +17,8 @@ import {
   type PageArgs,
 } from '@medport/graphql';
 import type { EmsContext } from '../../context.js';
-import { insertAgency, listAgencies, updateAgency, type AgencyFilter } from './agencies.repository.js';
+import { scopeOf } from '../../scope.js';
+import { findAgenciesByIds, insertAgency, listAgencies, updateAgency, type AgencyFilter } from './agencies.repository.js';
 import type { AgencyRow, AgencyUpdate } from './agencies.table.js';
 
 export interface AddressInput {
@@ -65,10 +67,10 @@ export function toRepositoryFilter(input: AgencyFilterInput): AgencyFilter {
   };
 }
 
-/** The directory of agencies, the same for every signed-in caller. */
+/** The agencies a caller sees: all of them for hospitals and the center, its own for an agency. */
 export async function agencyConnection(context: EmsContext, filter: AgencyFilter, args: PageArgs): Promise<Connection<AgencyRow>> {
   const page = parsePage(args);
-  const rows = await listAgencies(context.db, filter, page);
+  const rows = await listAgencies(context.db, scopeOf(context).agencyRecords, filter, page);
   // Units and service areas in the same response point back at these agencies; they need no second read.
   for (const row of rows) context.loaders.agency.prime(row.id, row);
   return toConnection(rows, page, (row) => ({ key: row.name, id: row.id }));
@@ -105,11 +107,13 @@ async function withUniqueName<T>(name: string | undefined, write: () => Promise<
   }
 }
 
-/** One agency of the directory, which every signed-in caller reads; NOT_FOUND only when there is none. */
+/** One agency the caller sees; another agency is NOT_FOUND for an agency's staff, exactly like an unknown id. */
 export async function getAgency(context: EmsContext, id: string): Promise<AgencyRow> {
   const agency = isId(id) ? await context.loaders.agency.load(id) : null;
-  if (!agency) throw notFound('Agency', id);
-  return agency;
+  if (agency) return agency;
+  // Only to tell the audit trail a refusal from a typo; the caller gets the same answer either way.
+  const exists = isId(id) && (await findAgenciesByIds(context.db, { kind: 'ALL' }, [id])).length > 0;
+  throw exists ? hiddenRecord('Agency', id) : notFound('Agency', id);
 }
 
 export function createAgency(context: EmsContext, input: CreateAgencyInput): Promise<AgencyRow> {
@@ -139,7 +143,7 @@ export function createAgency(context: EmsContext, input: CreateAgencyInput): Pro
 
 /**
  * Changes an agency. Its administrators may change its profile; its standing in the network (`status`,
- * `isActive`) only the center may; another agency's administrators nothing (FORBIDDEN: see requireActingFor).
+ * `isActive`) only the center may; for another agency's administrators it does not exist (NOT_FOUND).
  */
 export function changeAgency(context: EmsContext, id: string, input: UpdateAgencyInput): Promise<AgencyRow> {
   const target = { action: 'UPDATE_AGENCY', entityType: 'Agency', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };

@@ -1,8 +1,9 @@
 import { containsPattern, label, type Executor } from '@medport/database';
 import type { ServiceStatus, TransportLevel } from '@medport/domain';
 import { badInput, cursorText, isId, type Page } from '@medport/graphql';
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
+import type { AgencyReach } from '../../scope.js';
 import type { AgencyRow, AgencyUpdate, NewAgencyRow } from './agencies.table.js';
 
 export interface AgencyFilter {
@@ -12,13 +13,24 @@ export interface AgencyFilter {
   includeInactive?: boolean | null;
 }
 
-export function findAgenciesByIds(db: Executor<EmsDatabase>, ids: readonly string[]): Promise<AgencyRow[]> {
-  return db.selectFrom('agencies').selectAll().where('id', 'in', ids).modifyEnd(label('findAgenciesByIds')).execute();
+/** The agencies a caller sees, as a condition; null when it sees all of them. */
+function agenciesWithin(reach: AgencyReach) {
+  if (reach.kind === 'ALL') return null;
+  return (eb: ExpressionBuilder<EmsDatabase, 'agencies'>) => (reach.kind === 'AGENCY' ? eb('id', '=', reach.agencyId) : sql<boolean>`false`);
+}
+
+export function findAgenciesByIds(db: Executor<EmsDatabase>, reach: AgencyReach, ids: readonly string[]): Promise<AgencyRow[]> {
+  let query = db.selectFrom('agencies').selectAll().where('id', 'in', ids);
+  const within = agenciesWithin(reach);
+  if (within) query = query.where(within);
+  return query.modifyEnd(label('findAgenciesByIds')).execute();
 }
 
 /** Agencies sorted by name; the cursor carries the name and id of the last one (served by agencies_name_idx). */
-export function listAgencies(db: Executor<EmsDatabase>, filter: AgencyFilter, page: Page): Promise<AgencyRow[]> {
+export function listAgencies(db: Executor<EmsDatabase>, reach: AgencyReach, filter: AgencyFilter, page: Page): Promise<AgencyRow[]> {
   let query = db.selectFrom('agencies').selectAll();
+  const within = agenciesWithin(reach);
+  if (within) query = query.where(within);
   if (filter.statuses?.length) query = query.where('status', 'in', filter.statuses);
   if (filter.capability) query = query.where(sql<boolean>`${sql.ref('levels')} @> array[${filter.capability}]::text[]`);
   if (!filter.includeInactive) query = query.where('is_active', '=', true);
