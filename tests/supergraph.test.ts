@@ -204,6 +204,13 @@ describe('the supergraph through the gateway', () => {
     expect(start).toContain('TripsAcrossSilos');
   });
 
+  it('lets the IDE read the schema before signing in, in development only', async () => {
+    const introspection: any = await postGraphQL(stack.gatewayUrl, '{ __schema { queryType { name } } }');
+    expect(introspection.data.__schema.queryType.name).toBe('Query');
+    const data = await postGraphQL(stack.gatewayUrl, '{ __schema { queryType { name } } agencies(first: 1) { nodes { id } } }');
+    expect(errorCodes(data)).toEqual(['UNAUTHENTICATED']);
+  });
+
   it('answers /health and /ready on the gateway and every subgraph', async () => {
     for (const url of [stack.gatewayUrl, ...Object.values(stack.subgraphs).map((subgraph) => subgraph.url)]) {
       expect((await fetch(url.replace('/graphql', '/health'))).status).toBe(200);

@@ -63,8 +63,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     formatError: formatErrorFor(logger),
     // Armor's plugins only read the operation, so they fit any context type.
     plugins: [
-      // A refused token stops the operation here, before planning reaches any subgraph.
-      requireAuthenticationPlugin(PUBLIC_ROOT_FIELDS),
+      // A refused token stops the operation here, before planning reaches any subgraph. Where introspection is on
+      // (development), the IDE may read the schema before anyone has signed in.
+      requireAuthenticationPlugin(config.enableIntrospection ? [...PUBLIC_ROOT_FIELDS, '__schema', '__type'] : PUBLIC_ROOT_FIELDS),
       ...(protection.plugins as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(logger),
