@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Page } from './pagination.js';
+import { parsePage, toConnection, type Connection, type Cursor, type Page, type PageArgs } from './pagination.js';
 import { isId } from './validation.js';
 
 /** One group's page of rows, e.g. the first 10 active units of one agency, as a nested connection field asks for it. */
@@ -47,4 +47,16 @@ export function pagesByGroup<Row, Options>(
     },
     { cacheKeyFn: keyOf },
   );
+}
+
+/** One group's connection (one agency's units), fetched together with every other group's page of the request. */
+export async function groupConnection<Row, Options>(
+  loader: DataLoader<GroupPageRequest<Options>, Row[], string>,
+  groupId: string,
+  options: Options,
+  args: PageArgs,
+  cursorOf: (row: Row) => Cursor,
+): Promise<Connection<Row>> {
+  const page = parsePage(args);
+  return toConnection(await loader.load({ groupId, options, page }), page, cursorOf);
 }

@@ -122,24 +122,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .execute();
 
-  await db.schema
-    .createTable('audit_log')
-    .addColumn('id', 'uuid', (col) => col.primaryKey())
-    .addColumn('occurred_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
-    .addColumn('actor_id', 'uuid')
-    .addColumn('actor_role', 'text', (col) => col.check(oneOf('actor_role', enumValues(UserRoleEnum))))
-    .addColumn('tenant_id', 'uuid')
-    .addColumn('action', 'text', (col) => col.notNull())
-    .addColumn('entity_type', 'text', (col) => col.notNull())
-    .addColumn('entity_id', 'text')
-    .addColumn('operation_name', 'text')
-    .addColumn('request_id', 'text')
-    .addColumn('outcome', 'text', (col) => col.notNull())
-    .addColumn('details', 'jsonb', (col) => col.notNull().defaultTo(sql`'{}'::jsonb`))
-    .addColumn('ip_address', 'text')
-    .execute();
-  await db.schema.createIndex('audit_log_time_idx').on('audit_log').expression(sql`occurred_at desc`).execute();
-  await db.schema.createIndex('audit_log_entity_idx').on('audit_log').columns(['entity_type', 'entity_id']).execute();
 
   // Facts arrive from other silos' events, in any order: no foreign keys, so a fact is never refused because
   // the registry has not caught up yet.
@@ -177,7 +159,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
     'trip_facts',
-    'audit_log',
     'notification_templates',
     'feature_toggles',
     'system_configuration',

@@ -1,11 +1,11 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001_initial.js';
 import * as auth from './0002_auth.js';
-import * as auditLogAppendOnly from './0003_audit_log_append_only.js';
+import * as auditLog from './0003_audit_log.js';
 
 /** The center silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_auth': auth,
-  '0003_audit_log_append_only': auditLogAppendOnly,
+  '0003_audit_log': auditLog,
 };

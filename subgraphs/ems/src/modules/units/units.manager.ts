@@ -5,6 +5,7 @@ import { newId, type SpecialRequirement, type TransportLevel, type UnitStatus, t
 import {
   badInput,
   conflict,
+  groupConnection,
   hiddenRecord,
   isId,
   notFound,
@@ -83,13 +84,7 @@ export async function agencyUnitConnection(
   agencyId: string,
   args: PageArgs & { includeInactive?: boolean | null },
 ): Promise<Connection<UnitRow>> {
-  const page = parsePage(args);
-  const rows = await context.loaders.unitPagesOfAgencies.load({
-    groupId: agencyId,
-    options: { includeInactive: args.includeInactive ?? false },
-    page,
-  });
-  return toConnection(rows, page, unitCursor);
+  return groupConnection(context.loaders.unitPagesOfAgencies, agencyId, { includeInactive: args.includeInactive ?? false }, args, unitCursor);
 }
 
 function requireShiftTime(value: string, field: string): string {

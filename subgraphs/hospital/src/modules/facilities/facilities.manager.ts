@@ -1,6 +1,7 @@
 import { newId, type FacilityType, type SpecialRequirement } from '@medport/domain';
 import {
   badInput,
+  groupConnection,
   isId,
   notFound,
   optionalText,
@@ -63,13 +64,7 @@ export async function hospitalFacilityConnection(
   hospitalId: string,
   args: PageArgs & { includeInactive?: boolean | null },
 ): Promise<Connection<FacilityRow>> {
-  const page = parsePage(args);
-  const rows = await context.loaders.facilityPagesOfHospitals.load({
-    groupId: hospitalId,
-    options: { includeInactive: args.includeInactive ?? false },
-    page,
-  });
-  return toConnection(rows, page, facilityCursor);
+  return groupConnection(context.loaders.facilityPagesOfHospitals, hospitalId, { includeInactive: args.includeInactive ?? false }, args, facilityCursor);
 }
 
 export async function getFacility(context: HospitalContext, id: string): Promise<FacilityRow> {
