@@ -99,6 +99,12 @@ describe('access tokens', () => {
     }
   });
 
+  it('refuses even the schema of a subgraph to an anonymous caller', async () => {
+    for (const silo of ['hospital', 'ems', 'center'] as const) {
+      expect(errorCodes(await postGraphQL(stack.subgraphs[silo].url, '{ _service { sdl } }')), silo).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
   it('refuses anonymous reads, entity lookups included, however identity headers are spoofed', async () => {
     const spoofed = { 'x-user-id': admin.id, 'x-user-role': 'CENTER_ADMIN', 'x-hospital-id': demo.buildDemoNetwork().hospitals[0]!.id };
     expect(errorCodes(await postGraphQL(stack.gatewayUrl, QUERIES.hospital, {}, spoofed))).toEqual(['UNAUTHENTICATED']);
@@ -135,6 +141,16 @@ describe('access tokens', () => {
     const read = await postGraphQL(stack.gatewayUrl, QUERIES.hospital, {}, expired);
     expect(errorCodes(read)).toEqual(['UNAUTHENTICATED']);
     expect(read.errors?.[0]?.message).toMatch(/expired/);
+  });
+
+  it('answers a refused sign-in through the gateway with the center\'s own error, and nothing of its internals', async () => {
+    const response = await postGraphQL(stack.gatewayUrl, `mutation { login(email: "admin@center.demo", password: "wrong-password") { accessToken } }`);
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors![0]!.message).toBe('Email or password is wrong.');
+    expect(response.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', serviceName: 'center' });
+    const text = JSON.stringify(response);
+    expect(text).not.toContain(stack.subgraphs.center.url);
+    expect(text).not.toContain('"response"');
   });
 
   it('rejects an Authorization header that is not a bearer token', async () => {

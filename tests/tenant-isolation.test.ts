@@ -71,14 +71,16 @@ describe('tenant isolation through the gateway', () => {
   it('audits each allowed patient-data read exactly once, with every field, and each refusal', async () => {
     const trip = tripOf(hospital1!.id);
     const coordinator = user('coordinator@hospital-1.demo');
-    const requestId = `audit-${randomUUID()}`;
     const read: any = await as(
       coordinator.email,
       `query ReadTrip($id: ID!) { a: transportRequest(id: $id) { patientReference } b: transportRequest(id: $id) { notes specialRequirements } }`,
       { id: trip.id },
-      { 'x-request-id': requestId },
+      // The gateway names the request itself; a client-sent id is not trusted.
+      { 'x-request-id': `client-chosen-${randomUUID()}` },
     );
     expect(read.errors).toBeUndefined();
+    const requestId = read.requestId;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const rows = await auditRows(requestId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
@@ -94,9 +96,8 @@ describe('tenant isolation through the gateway', () => {
     });
     expect(rows[0].occurred_at).toBeInstanceOf(Date);
 
-    const deniedId = `audit-${randomUUID()}`;
-    await as('coordinator@hospital-2.demo', `query Peek($id: ID!) { transportRequest(id: $id) { patientReference } }`, { id: trip.id }, { 'x-request-id': deniedId });
-    const denied = await auditRows(deniedId);
+    const peek = await as('coordinator@hospital-2.demo', `query Peek($id: ID!) { transportRequest(id: $id) { patientReference } }`, { id: trip.id });
+    const denied = await auditRows(peek.requestId!);
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatchObject({ entity_id: trip.id, outcome: 'DENIED', operation_name: 'Peek', actor_id: user('coordinator@hospital-2.demo').id });
   });

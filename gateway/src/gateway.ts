@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -9,7 +10,6 @@ import {
   createLogger,
   formatErrorFor,
   listen,
-  requestIdOf,
   requestLogPlugin,
   authenticate,
   requireAuthenticationPlugin,
@@ -88,11 +88,15 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     // The gateway is ready once its schema is loaded; a silo being down degrades answers, not readiness.
     ready: async () => {},
     extraRoutes: graphiql ?? undefined,
-    context: async (request) => {
+    context: async (request, response) => {
+      // The gateway names every request itself: an id a client sent could blend its records into another's audit
+      // trail. The id goes back in the x-request-id response header for the client's own correlation.
+      const requestId = randomUUID();
+      response.setHeader('x-request-id', requestId);
       const authentication = await authenticate(request, verifier);
       return {
         ...authentication,
-        requestId: requestIdOf(request),
+        requestId,
         authorization: authentication.viewer && typeof request.headers.authorization === 'string' ? request.headers.authorization : null,
       };
     },

@@ -24,6 +24,22 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if ('authorization' in context && context.authorization) request.http.headers.set('authorization', context.authorization);
   }
 
+  /**
+   * A subgraph answers some refusals with an HTTP error status (401 for a refused token) and a GraphQL body. The
+   * client gets that body's error as the subgraph meant it, never the subgraph's internal URL or raw response.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    const body = await response.json().catch(() => null);
+    const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | null)?.errors?.[0];
+    if (first && typeof first.message === 'string') {
+      const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'INTERNAL_SERVER_ERROR';
+      return new GraphQLError(first.message, { extensions: { code, serviceName: this.serviceName } });
+    }
+    return new GraphQLError(`The ${this.serviceName} service answered HTTP ${response.status}.`, {
+      extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: this.serviceName },
+    });
+  }
+
   override didEncounterError(error: Error): void {
     if (error instanceof GraphQLError) throw error;
     throw new GraphQLError(`The ${this.serviceName} service is unavailable; data it provides is missing from this response.`, {

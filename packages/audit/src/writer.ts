@@ -70,7 +70,8 @@ export function createRequestAudit(db: Kysely<any>, viewer: Viewer | null, reque
     action: entry.action,
     entity_type: entry.entityType,
     entity_id: entry.entityId === null ? null : bounded(entry.entityId),
-    operation_name: request.operationName,
+    // Operation names are the client's text: bounded like ids, or one request could write megabytes per row.
+    operation_name: request.operationName === null ? null : bounded(request.operationName),
     request_id: requestId,
     outcome: entry.outcome,
     details: jsonText(boundedDetails(entry.details ?? {})),

@@ -53,7 +53,7 @@ export function rootFieldNames(document: DocumentNode, operation: OperationDefin
  * `_entities` included.
  */
 export function requireAuthenticationPlugin<TContext extends Authentication>(publicRootFields: readonly string[]): ApolloServerPlugin<TContext> {
-  const allowed = new Set(['__typename', '_service', ...publicRootFields]);
+  const allowed = new Set(['__typename', ...publicRootFields]);
   return {
     async requestDidStart() {
       return {

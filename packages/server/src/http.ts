@@ -5,7 +5,8 @@ import type { Logger } from './logger.js';
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
-  context: (request: IncomingMessage) => Promise<TContext>;
+  /** Builds the operation's context; may set response headers (the gateway returns its request id). */
+  context: (request: IncomingMessage, response: ServerResponse) => Promise<TContext>;
   /** Throws when the service cannot serve (its database is unreachable); `GET /ready` reports it. */
   ready: () => Promise<void>;
   logger: Logger;
@@ -74,7 +75,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       }
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-        context: () => options.context(request),
+        context: () => options.context(request, response),
       });
       for (const [name, value] of result.headers) response.setHeader(name, value);
       response.statusCode = result.status ?? 200;

@@ -2,6 +2,8 @@ import type { GraphQLFormattedError } from 'graphql';
 
 export interface GraphQLResponse<Data = Record<string, any>> {
   status: number;
+  /** The request id the server gave this request (the gateway's x-request-id response header). */
+  requestId: string | null;
   data?: Data | null;
   errors?: GraphQLFormattedError[];
 }
@@ -19,7 +21,7 @@ export async function postGraphQL<Data = Record<string, any>>(
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as { data?: Data | null; errors?: GraphQLFormattedError[] };
-  return { status: response.status, ...body };
+  return { status: response.status, requestId: response.headers.get('x-request-id'), ...body };
 }
 
 /** The codes of a response's errors, for assertions. */

@@ -257,6 +257,15 @@ describe('refresh tokens', () => {
     expectUnauthenticated(await refresh(session.refreshToken));
   });
 
+  it('ends the sessions of an account deactivated and reactivated while nobody refreshed', async () => {
+    const session = await login('coordinator@hospital-3.demo');
+    await setActive('coordinator@hospital-3.demo', false);
+    await setActive('coordinator@hospital-3.demo', true);
+    expectUnauthenticated(await refresh(session.refreshToken));
+    const fresh = await login('coordinator@hospital-3.demo');
+    expect((await refresh(fresh.refreshToken)).errors).toBeUndefined();
+  });
+
   it('logs out: the refresh token is refused afterwards, and an unknown token still answers true', async () => {
     const session = await login('crew@agency-1.demo');
     const renewed = (await refresh(session.refreshToken)).data!.refreshToken;

@@ -365,6 +365,59 @@ describe('facilities', () => {
     const byOwner: any = await as(HOSPITAL_ADMIN_1, UPDATE_FACILITY, { id: id.toUpperCase(), input: { phone: '+1-412-555-0001' } });
     expect(byOwner.data.updateFacility).toEqual({ id, phone: '+1-412-555-0001' });
   });
+
+  it('leaves an ALLOWED row for each facility added or changed, naming the facility', async () => {
+    const created = await send(HOSPITAL_ADMIN_1, CREATE_FACILITY, { input: facilityInput(hospital1.id) });
+    const id = (created.response.data as any).createFacility.id;
+    expect(await auditRowsOf(created.requestId)).toMatchObject([
+      {
+        action: 'CREATE_FACILITY',
+        entity_type: 'Facility',
+        entity_id: id,
+        outcome: 'ALLOWED',
+        actor_id: userOf(HOSPITAL_ADMIN_1).id,
+        details: { hospitalId: hospital1.id },
+      },
+    ]);
+    const changed = await send(CENTER_ADMIN, UPDATE_FACILITY, { id, input: { phone: '+1-412-555-0002' } });
+    expect((changed.response.data as any).updateFacility).toEqual({ id, phone: '+1-412-555-0002' });
+    expect(await auditRowsOf(changed.requestId)).toMatchObject([
+      { action: 'UPDATE_FACILITY', entity_type: 'Facility', entity_id: id, outcome: 'ALLOWED', actor_id: userOf(CENTER_ADMIN).id, details: { fields: 'phone' } },
+    ]);
+  });
+
+  it('leaves a DENIED row for each refused facility change, and changes nothing', async () => {
+    const foreign = facilitiesOf(hospital2.id)[0]!;
+    const before = await hospital.database.db.selectFrom('facilities').selectAll().where('id', '=', foreign.id).executeTakeFirstOrThrow();
+    const create = await send(HOSPITAL_ADMIN_2, CREATE_FACILITY, { input: facilityInput(hospital1.id) });
+    const foreignUpdate = await send(HOSPITAL_ADMIN_1, UPDATE_FACILITY, { id: foreign.id, input: { phone: '+1-412-555-6666' } });
+    const byCoordinator = await send(COORDINATOR_1, UPDATE_FACILITY, { id: facilitiesOf(hospital1.id)[0]!.id, input: { phone: '+1-412-555-7777' } });
+    for (const { response } of [create, foreignUpdate, byCoordinator]) expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+    expect(await auditRowsOf(create.requestId)).toMatchObject([
+      { action: 'CREATE_FACILITY', entity_type: 'Facility', entity_id: null, outcome: 'DENIED', details: { hospitalId: hospital1.id, code: 'FORBIDDEN' } },
+    ]);
+    expect(await auditRowsOf(foreignUpdate.requestId)).toMatchObject([
+      { action: 'UPDATE_FACILITY', entity_type: 'Facility', entity_id: foreign.id, outcome: 'DENIED', actor_id: userOf(HOSPITAL_ADMIN_1).id, details: { code: 'FORBIDDEN' } },
+    ]);
+    expect(await auditRowsOf(byCoordinator.requestId)).toMatchObject([
+      { action: 'UPDATE_FACILITY', entity_type: 'Facility', outcome: 'DENIED', actor_id: userOf(COORDINATOR_1).id, details: { code: 'FORBIDDEN' } },
+    ]);
+    expect(await hospital.database.db.selectFrom('facilities').selectAll().where('id', '=', foreign.id).executeTakeFirstOrThrow()).toEqual(before);
+  });
+
+  it('leaves a FAILED row for a facility change refused for its input', async () => {
+    const own = facilitiesOf(hospital1.id)[0]!;
+    const bad = await send(HOSPITAL_ADMIN_1, UPDATE_FACILITY, { id: own.id, input: { capabilities: ['OXYGEN', 'OXYGEN'] } });
+    expect(errorCodes(bad.response)).toEqual(['BAD_USER_INPUT']);
+    expect(await auditRowsOf(bad.requestId)).toMatchObject([
+      { action: 'UPDATE_FACILITY', entity_id: own.id, outcome: 'FAILED', details: { code: 'BAD_USER_INPUT', field: 'capabilities' } },
+    ]);
+    const unknown = await send(CENTER_ADMIN, CREATE_FACILITY, { input: facilityInput('not-an-id') });
+    expect(errorCodes(unknown.response)).toEqual(['NOT_FOUND']);
+    expect(await auditRowsOf(unknown.requestId)).toMatchObject([
+      { action: 'CREATE_FACILITY', entity_id: null, outcome: 'FAILED', details: { hospitalId: 'not-an-id', code: 'NOT_FOUND' } },
+    ]);
+  });
 });
 
 describe('agency preferences', () => {
@@ -404,6 +457,37 @@ describe('agency preferences', () => {
       expect(response.errors, email).toBeUndefined();
       expect(response.data.setAgencyPreferences.map((entry: any) => entry.agency.id)).toEqual(preferences.map((entry) => entry.agencyId));
     }
+  });
+
+  it('leaves an ALLOWED row for a list set, and a DENIED or FAILED row for a refused one, naming the hospital', async () => {
+    const preferences = seeded.map((preference) => ({ agencyId: preference.agencyId }));
+    const allowed = await send(HOSPITAL_ADMIN_1, SET, { hospitalId: hospital1.id, preferences });
+    expect(allowed.response.errors).toBeUndefined();
+    expect(await auditRowsOf(allowed.requestId)).toMatchObject([
+      {
+        action: 'SET_AGENCY_PREFERENCES',
+        entity_type: 'Hospital',
+        entity_id: hospital1.id,
+        outcome: 'ALLOWED',
+        actor_id: userOf(HOSPITAL_ADMIN_1).id,
+        details: { agencies: preferences.length },
+      },
+    ]);
+    const foreign = await send(HOSPITAL_ADMIN_2, SET, { hospitalId: hospital1.id, preferences: [] });
+    const byCoordinator = await send(COORDINATOR_1, SET, { hospitalId: hospital1.id, preferences: [] });
+    for (const { requestId, response } of [foreign, byCoordinator]) {
+      expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+      expect(await auditRowsOf(requestId)).toMatchObject([
+        { action: 'SET_AGENCY_PREFERENCES', entity_type: 'Hospital', entity_id: hospital1.id, outcome: 'DENIED', details: { code: 'FORBIDDEN' } },
+      ]);
+    }
+    const duplicate = preferences.slice(0, 1);
+    const failed = await send(HOSPITAL_ADMIN_1, SET, { hospitalId: hospital1.id, preferences: [...duplicate, ...duplicate] });
+    expect(errorCodes(failed.response)).toEqual(['BAD_USER_INPUT']);
+    expect(await auditRowsOf(failed.requestId)).toMatchObject([
+      { action: 'SET_AGENCY_PREFERENCES', entity_id: hospital1.id, outcome: 'FAILED', details: { code: 'BAD_USER_INPUT' } },
+    ]);
+    expect(((await as(COORDINATOR_1, PREFERENCES, { hospitalId: hospital1.id })) as any).data.agencyPreferences).toHaveLength(seeded.length);
   });
 });
 
@@ -451,6 +535,38 @@ describe('the patient-data audit trail', () => {
     expect(new Set(rows.map((row) => row.entity_id)).size).toBe(rows.length);
   });
 
+  it('leaves one row for a trip whose cancellation notes alone are read', async () => {
+    const id = await newHospital1Trip();
+    const cancelled = await as(COORDINATOR_1, CANCEL, { id, input: { reason: 'OTHER', party: 'HOSPITAL', notes: 'Patient condition worsened' } });
+    expect(cancelled.errors).toBeUndefined();
+    const query = `query CancellationNotes($id: ID!) { transportRequest(id: $id) { cancellation { notes } } }`;
+    const { requestId, response } = await send(COORDINATOR_1, query, { id });
+    expect(response.data).toEqual({ transportRequest: { cancellation: { notes: 'Patient condition worsened' } } });
+    expect(await auditRowsOf(requestId)).toMatchObject([
+      { action: 'READ_PATIENT_DATA', entity_type: 'TransportRequest', entity_id: id, outcome: 'ALLOWED', operation_name: 'CancellationNotes' },
+    ]);
+    expect(await auditRowsOf(requestId)).toHaveLength(1);
+  });
+
+  it('leaves one row for a trip whose history notes alone are read, however many entries it has', async () => {
+    const id = await newHospital1Trip();
+    await as(COORDINATOR_1, CANCEL, { id, input: { reason: 'OTHER', party: 'HOSPITAL', notes: 'Transferred by family' } });
+    const query = `query HistoryNotes($id: ID!) { transportRequest(id: $id) { history { notes } } }`;
+    const { requestId, response } = await send(COORDINATOR_1, query, { id });
+    expect(response.data).toEqual({ transportRequest: { history: [{ notes: null }, { notes: 'Transferred by family' }] } });
+    expect(await auditRowsOf(requestId)).toMatchObject([
+      { action: 'READ_PATIENT_DATA', entity_type: 'TransportRequest', entity_id: id, outcome: 'ALLOWED', operation_name: 'HistoryNotes' },
+    ]);
+    expect(await auditRowsOf(requestId)).toHaveLength(1);
+  });
+
+  it('leaves no row when a cancellation or history is read without its notes', async () => {
+    const query = `query CancellationsWithoutNotes { transportRequests(first: 50) { nodes { id cancellation { reason party } history { status } } } }`;
+    const { requestId, response } = await send(COORDINATOR_1, query);
+    expect(response.errors).toBeUndefined();
+    expect(await auditRowsOf(requestId)).toEqual([]);
+  });
+
   it('leaves a DENIED row for each refused lookup, whether the trip exists or not', async () => {
     const foreign = tripOf(hospital1.id);
     for (const id of [foreign.id, UNKNOWN_ID, 'not-an-id']) {
@@ -494,6 +610,31 @@ describe('the patient-data audit trail', () => {
       const refused = await as(email, query, { entityId: trip.id });
       expect(errorCodes(refused), email).toEqual(['FORBIDDEN']);
       expect(refused.data).toBeNull();
+    }
+  });
+});
+
+describe('the accounts behind a trip', () => {
+  const trip = tripsAssignedTo(agency1.id)[0]!;
+  const coordinatorOfTrip = network.users.find((user) => user.role === 'HOSPITAL_STAFF' && user.hospitalId === trip.hospitalId)!;
+  const query = `query TripAccounts($id: ID!) { transportRequest(id: $id) { id createdBy { id } history { status updatedBy { id } } } }`;
+
+  it('are hidden from an agency that sees the trip, as the center hides them', async () => {
+    const response: any = await as(DISPATCHER_1, query, { id: trip.id });
+    expect(response.errors).toBeUndefined();
+    expect(response.data.transportRequest.id).toBe(trip.id);
+    expect(response.data.transportRequest.createdBy).toBeNull();
+    expect(response.data.transportRequest.history.length).toBeGreaterThan(0);
+    expect(response.data.transportRequest.history.every((entry: any) => entry.updatedBy === null)).toBe(true);
+    expect(JSON.stringify(response)).not.toContain(trip.createdById);
+  });
+
+  it('are shown to the users of the trip’s hospital and to center staff', async () => {
+    for (const email of [coordinatorOfTrip.email, ANALYST]) {
+      const response: any = await as(email, query, { id: trip.id });
+      expect(response.errors, email).toBeUndefined();
+      expect(response.data.transportRequest.createdBy, email).toEqual({ id: trip.createdById });
+      expect(response.data.transportRequest.history[0], email).toEqual({ status: 'REQUESTED', updatedBy: { id: trip.createdById } });
     }
   });
 });

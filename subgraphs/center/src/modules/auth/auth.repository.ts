@@ -98,6 +98,17 @@ export async function revokeRefreshTokenFamily(db: Executor<CenterDatabase>, fam
     .execute();
 }
 
+/** Revokes every session of an account (all its refresh-token families), e.g. when the account is deactivated. */
+export async function revokeRefreshTokensOfUser(db: Executor<CenterDatabase>, userId: string): Promise<void> {
+  await db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .modifyEnd(label('revokeRefreshTokensOfUser'))
+    .execute();
+}
+
 /**
  * The same for the family of the token with this hash, in one statement. Returns the account and family it ended,
  * or undefined when no token has the hash or its family was already revoked.

@@ -4,6 +4,7 @@ import { newId, TENANT_OF_ROLE, type UserRole } from '@medport/domain';
 import { badInput, conflict, isId, notFound, parsePage, requireText, toConnection, type Connection, type PageArgs } from '@medport/graphql';
 import { AuditAction } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
+import { revokeRefreshTokensOfUser } from '../auth/auth.repository.js';
 import { findRegistrationByAgencyId } from '../service-registry/service-registry.repository.js';
 import { requireEmail } from './email.js';
 import { hashPassword } from './passwords.js';
@@ -137,6 +138,9 @@ export function setUserActive(context: CenterContext, id: string, isActive: bool
       async (trx) => {
         const user = await updateUserActive(trx, id, isActive);
         if (!user) throw notFound('User', id);
+        // A deactivated account's sessions end now and for good: reactivating it later does not revive a refresh
+        // token someone may have kept. Its access tokens run out within their 15 minutes.
+        if (!isActive) await revokeRefreshTokensOfUser(trx, user.id);
         return user;
       },
       (user) => user.id,

@@ -1,4 +1,4 @@
-import { inTransaction } from '@medport/database';
+import { auditedChange } from '@medport/audit';
 import { newId } from '@medport/domain';
 import { badInput, isId, notFound, optionalText, requireDistinct } from '@medport/graphql';
 import { requireViewer } from '@medport/auth';
@@ -35,33 +35,37 @@ export async function preferencesOfHospital(context: HospitalContext, hospitalId
  * Replaces a hospital's preference list in one transaction; the list order is the preference order. Only the
  * hospital's administrators and center administrators may.
  */
-export async function setPreferences(
+export function setPreferences(
   context: HospitalContext,
   hospitalId: string,
   preferences: AgencyPreferenceInput[],
 ): Promise<AgencyPreferenceRow[]> {
-  requireHospitalAdminOf(context.viewer, hospitalId, 'set agency preferences');
-  if (!isId(hospitalId)) throw notFound('Hospital', hospitalId);
-  if (preferences.length > MAX_PREFERRED_AGENCIES) {
-    throw badInput(`A hospital can prefer at most ${MAX_PREFERRED_AGENCIES} agencies.`, 'preferences');
-  }
-  for (const preference of preferences) {
-    if (!isId(preference.agencyId)) throw notFound('Agency', preference.agencyId);
-  }
-  requireDistinct(
-    preferences.map((preference) => preference.agencyId),
-    'preferences.agencyId',
-  );
-  const now = new Date();
-  const rows = preferences.map((preference, index) => ({
-    id: newId(),
-    hospital_id: hospitalId,
-    agency_id: preference.agencyId,
-    preference_order: index + 1,
-    is_active: preference.isActive ?? true,
-    notes: optionalText(preference.notes, 'notes', 500),
-    created_at: now,
-    updated_at: now,
-  }));
-  return inTransaction(context.db, (trx) => replacePreferences(trx, hospitalId, rows));
+  const target = { action: 'SET_AGENCY_PREFERENCES', entityType: 'Hospital', entityId: hospitalId, details: { agencies: preferences.length } };
+  return auditedChange(context, target, async (commit) => {
+    requireHospitalAdminOf(context.viewer, hospitalId, 'set agency preferences');
+    if (!isId(hospitalId)) throw notFound('Hospital', hospitalId);
+    if (preferences.length > MAX_PREFERRED_AGENCIES) {
+      throw badInput(`A hospital can prefer at most ${MAX_PREFERRED_AGENCIES} agencies.`, 'preferences');
+    }
+    for (const preference of preferences) {
+      if (!isId(preference.agencyId)) throw notFound('Agency', preference.agencyId);
+    }
+    requireDistinct(
+      preferences.map((preference) => preference.agencyId),
+      'preferences.agencyId',
+    );
+    const now = new Date();
+    const rows = preferences.map((preference, index) => ({
+      id: newId(),
+      hospital_id: hospitalId,
+      agency_id: preference.agencyId,
+      preference_order: index + 1,
+      is_active: preference.isActive ?? true,
+      notes: optionalText(preference.notes, 'notes', 500),
+      created_at: now,
+      updated_at: now,
+    }));
+    // The list may be emptied, so the audited record is the hospital whose list it is, not a preference row.
+    return commit((trx) => replacePreferences(trx, hospitalId, rows), () => hospitalId);
+  });
 }

@@ -1,3 +1,4 @@
+import { auditedChange } from '@medport/audit';
 import { newId, type FacilityType, type SpecialRequirement } from '@medport/domain';
 import {
   badInput,
@@ -17,7 +18,7 @@ import { requireRole } from '@medport/auth';
 import { requireHospitalAdminOf } from '../../access.js';
 import type { HospitalContext } from '../../context.js';
 import { insertFacility, listFacilities, updateFacility, type FacilityFilter } from './facilities.repository.js';
-import type { FacilityRow, FacilityUpdate } from './facilities.table.js';
+import type { FacilityRow, FacilityUpdate, NewFacilityRow } from './facilities.table.js';
 
 export interface AddressInput {
   line: string;
@@ -76,47 +77,60 @@ export async function getFacility(context: HospitalContext, id: string): Promise
 const MANAGE_FACILITIES = 'manage facilities';
 
 /** Facilities are added by the hospital's own administrators or by center administrators. */
-export async function createFacility(context: HospitalContext, input: CreateFacilityInput): Promise<FacilityRow> {
-  requireHospitalAdminOf(context.viewer, input.hospitalId, MANAGE_FACILITIES);
-  if (!isId(input.hospitalId)) throw notFound('Hospital', input.hospitalId);
-  const coordinates = requireGeoPoint(input.coordinates, 'coordinates');
-  return insertFacility(context.db, {
-    id: newId(),
-    hospital_id: input.hospitalId,
-    name: requireText(input.name, 'name'),
-    type: input.type,
-    ...addressColumns(input.address),
-    latitude: coordinates.latitude,
-    longitude: coordinates.longitude,
-    phone: optionalText(input.phone, 'phone', 40),
-    email: optionalText(input.email, 'email', 200),
-    operating_hours: optionalText(input.operatingHours, 'operatingHours', 200),
-    capabilities: [...requireDistinct(input.capabilities ?? [], 'capabilities')],
+export function createFacility(context: HospitalContext, input: CreateFacilityInput): Promise<FacilityRow> {
+  const target = { action: 'CREATE_FACILITY', entityType: 'Facility', entityId: null, details: { hospitalId: input.hospitalId } };
+  return auditedChange(context, target, async (commit) => {
+    requireHospitalAdminOf(context.viewer, input.hospitalId, MANAGE_FACILITIES);
+    if (!isId(input.hospitalId)) throw notFound('Hospital', input.hospitalId);
+    const coordinates = requireGeoPoint(input.coordinates, 'coordinates');
+    const row: NewFacilityRow = {
+      id: newId(),
+      hospital_id: input.hospitalId,
+      name: requireText(input.name, 'name'),
+      type: input.type,
+      ...addressColumns(input.address),
+      latitude: coordinates.latitude,
+      longitude: coordinates.longitude,
+      phone: optionalText(input.phone, 'phone', 40),
+      email: optionalText(input.email, 'email', 200),
+      operating_hours: optionalText(input.operatingHours, 'operatingHours', 200),
+      capabilities: [...requireDistinct(input.capabilities ?? [], 'capabilities')],
+    };
+    return commit((trx) => insertFacility(trx, row), (facility) => facility.id);
   });
 }
 
 /** Facilities are changed by the administrators of the hospital that runs them or by center administrators. */
-export async function changeFacility(context: HospitalContext, id: string, input: UpdateFacilityInput): Promise<FacilityRow> {
-  // Roles that may never manage facilities are refused before the id is looked at.
-  requireRole(context.viewer, ['HOSPITAL_ADMIN', 'CENTER_ADMIN'], MANAGE_FACILITIES);
-  const facility = await getFacility(context, id);
-  requireHospitalAdminOf(context.viewer, facility.hospital_id, MANAGE_FACILITIES);
-  const changes: FacilityUpdate = {};
-  if (input.name != null) changes.name = requireText(input.name, 'name');
-  if (input.type != null) changes.type = input.type;
-  if (input.address != null) Object.assign(changes, addressColumns(input.address));
-  if (input.coordinates != null) {
-    const coordinates = requireGeoPoint(input.coordinates, 'coordinates');
-    changes.latitude = coordinates.latitude;
-    changes.longitude = coordinates.longitude;
-  }
-  if (input.phone !== undefined) changes.phone = optionalText(input.phone, 'phone', 40);
-  if (input.email !== undefined) changes.email = optionalText(input.email, 'email', 200);
-  if (input.operatingHours !== undefined) changes.operating_hours = optionalText(input.operatingHours, 'operatingHours', 200);
-  if (input.capabilities != null) changes.capabilities = [...requireDistinct(input.capabilities, 'capabilities')];
-  if (input.isActive != null) changes.is_active = input.isActive;
-  const updated = await updateFacility(context.db, facility.id, changes);
-  if (!updated) throw notFound('Facility', id);
-  context.loaders.facility.clear(id).prime(updated.id, updated);
-  return updated;
+export function changeFacility(context: HospitalContext, id: string, input: UpdateFacilityInput): Promise<FacilityRow> {
+  const target = { action: 'UPDATE_FACILITY', entityType: 'Facility', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
+  return auditedChange(context, target, async (commit) => {
+    // Roles that may never manage facilities are refused before the id is looked at.
+    requireRole(context.viewer, ['HOSPITAL_ADMIN', 'CENTER_ADMIN'], MANAGE_FACILITIES);
+    const facility = await getFacility(context, id);
+    requireHospitalAdminOf(context.viewer, facility.hospital_id, MANAGE_FACILITIES);
+    const changes: FacilityUpdate = {};
+    if (input.name != null) changes.name = requireText(input.name, 'name');
+    if (input.type != null) changes.type = input.type;
+    if (input.address != null) Object.assign(changes, addressColumns(input.address));
+    if (input.coordinates != null) {
+      const coordinates = requireGeoPoint(input.coordinates, 'coordinates');
+      changes.latitude = coordinates.latitude;
+      changes.longitude = coordinates.longitude;
+    }
+    if (input.phone !== undefined) changes.phone = optionalText(input.phone, 'phone', 40);
+    if (input.email !== undefined) changes.email = optionalText(input.email, 'email', 200);
+    if (input.operatingHours !== undefined) changes.operating_hours = optionalText(input.operatingHours, 'operatingHours', 200);
+    if (input.capabilities != null) changes.capabilities = [...requireDistinct(input.capabilities, 'capabilities')];
+    if (input.isActive != null) changes.is_active = input.isActive;
+    const updated = await commit(
+      async (trx) => {
+        const row = await updateFacility(trx, facility.id, changes);
+        if (!row) throw notFound('Facility', id);
+        return row;
+      },
+      (row) => row.id,
+    );
+    context.loaders.facility.clear(id).prime(updated.id, updated);
+    return updated;
+  });
 }

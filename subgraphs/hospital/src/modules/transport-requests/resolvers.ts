@@ -8,6 +8,7 @@ import {
   readPatientData,
   resolveTransportRequestReference,
   transportRequestConnection,
+  tripAccountReference,
   type CancelTransportRequestInput,
   type CreateTransportRequestInput,
   type TransportRequestFilterInput,
@@ -16,6 +17,17 @@ import {
 import type { TransportRequestRow, TripHistoryRow } from './transport-requests.table.js';
 
 const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
+
+/** A history row with the trip it belongs to (read in the caller's scope), for its patient data and its account. */
+type TripHistoryEntry = TripHistoryRow & { trip: TransportRequestRow };
+
+/** A cancelled trip's cancellation, with the trip, for its notes are the trip's patient data. */
+interface Cancellation {
+  trip: TransportRequestRow;
+  reason: NonNullable<TransportRequestRow['cancellation_reason']>;
+  party: NonNullable<TransportRequestRow['cancellation_party']>;
+  cancelledAt: Date;
+}
 
 export const transportRequestResolvers = {
   Query: {
@@ -46,8 +58,9 @@ export const transportRequestResolvers = {
     hospital: (trip: TransportRequestRow) => reference('Hospital', trip.hospital_id),
     assignedAgency: (trip: TransportRequestRow) => reference('Agency', trip.assigned_agency_id),
     assignedUnit: (trip: TransportRequestRow) => reference('Unit', trip.assigned_unit_id),
-    createdBy: (trip: TransportRequestRow) => reference('User', trip.created_by_id),
-    history: (trip: TransportRequestRow, _: unknown, context: HospitalContext) => context.loaders.historyByTrip.load(trip.id),
+    createdBy: (trip: TransportRequestRow, _: unknown, context: HospitalContext) => tripAccountReference(context, trip, trip.created_by_id),
+    history: async (trip: TransportRequestRow, _: unknown, context: HospitalContext): Promise<TripHistoryEntry[]> =>
+      (await context.loaders.historyByTrip.load(trip.id)).map((entry) => ({ ...entry, trip })),
     scheduledPickupAt: (trip: TransportRequestRow) => trip.scheduled_pickup_at,
     requestedAt: (trip: TransportRequestRow) => trip.requested_at,
     acceptedAt: (trip: TransportRequestRow) => trip.accepted_at,
@@ -58,14 +71,21 @@ export const transportRequestResolvers = {
     atDestinationAt: (trip: TransportRequestRow) => trip.at_destination_at,
     completedAt: (trip: TransportRequestRow) => trip.completed_at,
     expiredAt: (trip: TransportRequestRow) => trip.expired_at,
-    cancellation: (trip: TransportRequestRow) =>
+    cancellation: (trip: TransportRequestRow): Cancellation | null =>
       trip.status === 'CANCELLED' && trip.cancellation_reason && trip.cancellation_party && trip.cancelled_at
-        ? { reason: trip.cancellation_reason, party: trip.cancellation_party, notes: trip.cancellation_notes, cancelledAt: trip.cancelled_at }
+        ? { trip, reason: trip.cancellation_reason, party: trip.cancellation_party, cancelledAt: trip.cancelled_at }
         : null,
     updatedAt: (trip: TransportRequestRow) => trip.updated_at,
   },
+  Cancellation: {
+    // Free text like the trip's own notes, so patient data as well.
+    notes: (cancellation: Cancellation, _: unknown, context: HospitalContext) =>
+      readPatientData(context, cancellation.trip, cancellation.trip.cancellation_notes),
+  },
   TripHistoryEntry: {
-    occurredAt: (entry: TripHistoryRow) => entry.occurred_at,
-    updatedBy: (entry: TripHistoryRow) => reference('User', entry.updated_by_id),
+    occurredAt: (entry: TripHistoryEntry) => entry.occurred_at,
+    // Free text like the trip's own notes, so patient data as well; on record for the trip (its transport_request_id).
+    notes: (entry: TripHistoryEntry, _: unknown, context: HospitalContext) => readPatientData(context, entry.trip, entry.notes),
+    updatedBy: (entry: TripHistoryEntry, _: unknown, context: HospitalContext) => tripAccountReference(context, entry.trip, entry.updated_by_id),
   },
 };

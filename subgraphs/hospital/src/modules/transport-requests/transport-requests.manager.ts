@@ -24,6 +24,7 @@ import {
   type PageArgs,
   type TimeRange,
 } from '@medport/graphql';
+import { mayKnowHospitalAccounts } from '../../access.js';
 import type { HospitalContext } from '../../context.js';
 import type { FacilityRow } from '../facilities/facilities.table.js';
 import { recordPatientDataRead, tripChange, tripNotVisible } from './transport-requests.audit.js';
@@ -149,6 +150,21 @@ export async function readPatientData<T>(context: HospitalContext, trip: Transpo
   }
   await recordPatientDataRead(context, trip.id, 'ALLOWED');
   return value;
+}
+
+/**
+ * The account that requested or changed a trip, as a `User` reference, for the callers who may see that account:
+ * center staff and the users of the trip's hospital (trips are requested and changed by its users). Anyone else,
+ * an agency that sees the trip above all, gets null: the center would answer NOT_FOUND for the account, so its id
+ * must not reach that caller through the trip either.
+ */
+export function tripAccountReference(
+  context: HospitalContext,
+  trip: TransportRequestRow,
+  userId: string | null,
+): { __typename: 'User'; id: string } | null {
+  if (!userId || !mayKnowHospitalAccounts(requireViewer(context.viewer), trip.hospital_id)) return null;
+  return { __typename: 'User', id: userId };
 }
 
 /** A facility by id: NOT_FOUND for an unknown one (facilities are public, so this reveals nothing). */
