@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isEnumValue, UserRoleEnum } from '@medport/domain';
 import { GraphQLError } from 'graphql';
-import { createRemoteJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Viewer } from './viewer.js';
 
 /** Root fields an anonymous caller may use: signing in, refreshing a session, signing out. */
@@ -113,11 +113,60 @@ export function bearerToken(header: string | undefined): string | null {
   return match[1]!;
 }
 
+export interface RemoteKeysOptions {
+  /** How often the published keys are read again, so a key the center stopped publishing stops being trusted. */
+  refreshIntervalMs?: number;
+  /** The least time between two reads caused by tokens naming a key id not seen yet. */
+  unknownKeyCooldownMs?: number;
+  timeoutMs?: number;
+}
+
 /**
- * The center's published keys, fetched over HTTP. Keys once seen are kept for good, and a token naming an unknown
- * key id triggers a refetch (at most every 5 s): so a rotation is picked up at once, and a center that is down
- * does not stop the other silos from verifying tokens signed with keys they already know.
+ * The center's published keys, fetched over HTTP and kept in memory. They are read again every few minutes, so a
+ * key the center retires stops being trusted; a token naming a key id not seen yet triggers a read at once (a
+ * rotation on the center is picked up without delay); and when the center cannot be reached, the last keys read
+ * stay in use, so a center that is down does not stop the other silos from checking tokens.
  */
-export function remoteKeys(jwksUrl: string): JWTVerifyGetKey {
-  return createRemoteJWKSet(new URL(jwksUrl), { cacheMaxAge: Number.POSITIVE_INFINITY, cooldownDuration: 5_000, timeoutDuration: 2_000 });
+export function remoteKeys(jwksUrl: string, options: RemoteKeysOptions = {}): JWTVerifyGetKey {
+  const refreshIntervalMs = options.refreshIntervalMs ?? 5 * 60_000;
+  const unknownKeyCooldownMs = options.unknownKeyCooldownMs ?? 5_000;
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  let keys: ReturnType<typeof createLocalJWKSet> | null = null;
+  let readAt = 0;
+  let reading: Promise<void> | null = null;
+
+  const read = () =>
+    (reading ??= (async () => {
+      try {
+        const response = await fetch(jwksUrl, { signal: AbortSignal.timeout(timeoutMs) });
+        if (!response.ok) throw new Error(`${jwksUrl} answered HTTP ${response.status}`);
+        keys = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+        readAt = Date.now();
+      } finally {
+        reading = null;
+      }
+    })());
+
+  return async (header, token) => {
+    if (!keys || Date.now() - readAt > refreshIntervalMs) {
+      try {
+        await read();
+      } catch (error) {
+        // Stale keys beat no keys: a center that is down must not take the other silos down with it.
+        if (!keys) {
+          throw new GraphQLError('Access tokens cannot be checked right now; try again shortly.', {
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+            originalError: error instanceof Error ? error : undefined,
+          });
+        }
+      }
+    }
+    try {
+      return await keys!(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - readAt < unknownKeyCooldownMs) throw error;
+      await read().catch(() => {});
+      return keys!(header, token);
+    }
+  };
 }
