@@ -1,6 +1,6 @@
 import type { TripFactsTable } from './modules/analytics/analytics.table.js';
 import type { AuditLogTable } from '@medport/audit';
-import type { RefreshTokensTable, SigningKeysTable } from './modules/auth/auth.table.js';
+import type { RefreshTokensTable, SignInAttemptsTable, SigningKeysTable } from './modules/auth/auth.table.js';
 import type { HospitalsTable } from './modules/hospitals/hospitals.table.js';
 import type { ServiceRegistryTable } from './modules/service-registry/service-registry.table.js';
 import type { FeatureTogglesTable, NotificationTemplatesTable, SystemConfigurationTable } from './modules/system/system.table.js';
@@ -18,4 +18,5 @@ export interface CenterDatabase {
   trip_facts: TripFactsTable;
   signing_keys: SigningKeysTable;
   refresh_tokens: RefreshTokensTable;
+  sign_in_attempts: SignInAttemptsTable;
 }

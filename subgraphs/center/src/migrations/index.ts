@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initial from './0001_initial.js';
 import * as auth from './0002_auth.js';
 import * as auditLog from './0003_audit_log.js';
+import * as signInAttempts from './0004_sign_in_attempts.js';
 
 /** The center silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_auth': auth,
   '0003_audit_log': auditLog,
+  '0004_sign_in_attempts': signInAttempts,
 };

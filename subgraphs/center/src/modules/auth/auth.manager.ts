@@ -19,6 +19,7 @@ import {
   revokeRefreshTokenFamilyOfHash,
 } from './auth.repository.js';
 import { ACCESS_TOKEN_TTL_SECONDS, activeSigningKey, rotateSigningKey } from './keys.js';
+import { admitSignInAttempt, clearSignInFailures, signInAttemptKey } from './sign-in-throttle.js';
 
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 const REFRESH_TOKEN_BYTES = 32;
@@ -27,6 +28,8 @@ const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 // One message for every refused sign-in: which of email, password or account state was wrong is not told.
 const SIGN_IN_REFUSED = 'Email or password is wrong.';
+// The same whether or not an account has the email: unknown emails are throttled alike.
+const SIGN_IN_THROTTLED = 'Too many failed sign-ins; try again in a few minutes.';
 const REFRESH_REFUSED = 'The refresh token is not valid; sign in again.';
 
 /**
@@ -78,16 +81,31 @@ async function issueTokens(
 }
 
 /** Why a sign-in was refused, for the audit trail only: the caller is told nothing of it. */
-type SignInRefusal = 'UNKNOWN_ACCOUNT' | 'WRONG_PASSWORD' | 'INACTIVE_ACCOUNT';
+type SignInRefusal = 'UNKNOWN_ACCOUNT' | 'WRONG_PASSWORD' | 'INACTIVE_ACCOUNT' | 'THROTTLED';
 
 /**
  * Signs in. Every attempt leaves one LOGIN row in the audit trail: ALLOWED with the account as actor, written in the
  * transaction that opens the session; DENIED with the account's id when there is one and the reason, but never the
  * email or password typed (an unknown email may be someone's password typed in the wrong box).
+ *
+ * Password guessing is throttled per email (sign-in-throttle.ts), known or not: once an email has had too many
+ * failures lately, its attempts are refused (THROTTLED) without checking the password, even a right one.
  */
 export async function login(context: CenterContext, email: string, password: string): Promise<AuthPayload> {
   const normalizedEmail = email.trim().toLowerCase();
+  const attemptKey = signInAttemptKey(normalizedEmail);
+  const admitted = await admitSignInAttempt(context.db, attemptKey);
   const account = normalizedEmail.length <= 254 ? await findUserForSignIn(context.db, normalizedEmail) : undefined;
+  if (!admitted) {
+    await context.audit.append({
+      action: AuditAction.LOGIN,
+      entityType: 'User',
+      entityId: account?.id ?? null,
+      outcome: 'DENIED',
+      details: { reason: 'THROTTLED' satisfies SignInRefusal },
+    });
+    throw unauthenticated(SIGN_IN_THROTTLED);
+  }
   // No account has a password this long, so it cannot match; checking '' instead keeps the cost the same.
   const tooLong = [...password].length > MAX_PASSWORD_LENGTH;
   // Exactly one scrypt verification on every path, whatever is wrong.
@@ -108,6 +126,7 @@ export async function login(context: CenterContext, email: string, password: str
   return context.db.transaction().execute(async (trx) => {
     const { password_hash: _, ...known } = account;
     const user = (await recordSignIn(trx, account.id)) ?? known;
+    await clearSignInFailures(trx, attemptKey);
     const session = await issueTokens(trx, context, key, user, newId());
     // The request had no caller; from now on the account is one, and it is the actor of its own sign-in.
     await context.audit.append(

@@ -1,7 +1,7 @@
 import { label, type Executor } from '@medport/database';
 import { sql } from 'kysely';
 import type { CenterDatabase } from '../../database.js';
-import type { NewRefreshTokenRow, NewSigningKeyRow, RefreshTokenRow, SigningKeyRow } from './auth.table.js';
+import type { NewRefreshTokenRow, NewSignInAttemptRow, NewSigningKeyRow, RefreshTokenRow, SigningKeyRow } from './auth.table.js';
 
 /** Keys retired less than `graceSeconds` ago still verify; measured on the database's clock, shared by replicas. */
 const stillPublished = (graceSeconds: number) => sql<boolean>`(retired_at is null or retired_at > now() - make_interval(secs => ${graceSeconds}))`;
@@ -127,4 +127,46 @@ export async function revokeRefreshTokenFamilyOfHash(
     .execute();
   // A family belongs to one account, so every row names the same one.
   return revoked[0];
+}
+
+/** Attempts newer than `windowSeconds` count; measured on the database's clock, shared by replicas. */
+const withinWindow = (windowSeconds: number) => sql<boolean>`attempted_at > now() - make_interval(secs => ${windowSeconds})`;
+
+/**
+ * Holds one email's sign-in attempts until the transaction ends (an advisory lock on its hash): concurrent sign-ins
+ * with one email count and record their attempts one after the other, so they cannot all see room under the limit.
+ * Two emails whose hashes collide in `hashtext` merely wait for each other.
+ */
+export async function lockSignInAttempts(db: Executor<CenterDatabase>, emailHash: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`sign_in_attempts/${emailHash}`})) ${label('lockSignInAttempts')}`.execute(db);
+}
+
+/** Forgets one email's attempts older than the window: the table stays small without a scheduled clean-up. */
+export async function deleteExpiredSignInAttempts(db: Executor<CenterDatabase>, emailHash: string, windowSeconds: number): Promise<void> {
+  await db
+    .deleteFrom('sign_in_attempts')
+    .where('email_hash', '=', emailHash)
+    .where((eb) => eb.not(withinWindow(windowSeconds)))
+    .modifyEnd(label('deleteExpiredSignInAttempts'))
+    .execute();
+}
+
+export async function countSignInAttempts(db: Executor<CenterDatabase>, emailHash: string, windowSeconds: number): Promise<number> {
+  const { count } = await db
+    .selectFrom('sign_in_attempts')
+    .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
+    .where('email_hash', '=', emailHash)
+    .where(withinWindow(windowSeconds))
+    .modifyEnd(label('countSignInAttempts'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+export async function insertSignInAttempt(db: Executor<CenterDatabase>, row: NewSignInAttemptRow): Promise<void> {
+  await db.insertInto('sign_in_attempts').values(row).modifyEnd(label('insertSignInAttempt')).execute();
+}
+
+/** Forgets every attempt of one email: a successful sign-in starts its count afresh. */
+export async function deleteSignInAttempts(db: Executor<CenterDatabase>, emailHash: string): Promise<void> {
+  await db.deleteFrom('sign_in_attempts').where('email_hash', '=', emailHash).modifyEnd(label('deleteSignInAttempts')).execute();
 }

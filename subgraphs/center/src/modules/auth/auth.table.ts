@@ -39,3 +39,17 @@ export type SigningKeyRow = Selectable<SigningKeysTable>;
 export type NewSigningKeyRow = Insertable<SigningKeysTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type NewRefreshTokenRow = Insertable<RefreshTokensTable>;
+
+/**
+ * One failed sign-in each (see sign-in-throttle.ts), counted per email to throttle password guessing. The email is
+ * kept only as a SHA-256 hash of its normalised form: the table tells nobody which addresses were tried (an
+ * "email" typed into the wrong box is often a password). Rows older than the window are deleted as they are counted.
+ */
+export interface SignInAttemptsTable {
+  id: string;
+  /** Hex SHA-256 of the trimmed, lower-cased email that was typed, whether or not an account has it. */
+  email_hash: string;
+  attempted_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type NewSignInAttemptRow = Insertable<SignInAttemptsTable>;
