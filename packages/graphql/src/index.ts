@@ -5,3 +5,4 @@ export * from './grouped-pages.js';
 export * from './scalars.js';
 export * from './sdl.js';
 export * from './validation.js';
+export * from './address.js';

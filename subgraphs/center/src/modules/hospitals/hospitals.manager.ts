@@ -1,19 +1,23 @@
 import { auditedChange } from '@medport/audit';
 import { CENTER_ADMIN_ROLES, requireRole, requireViewer } from '@medport/auth';
 import { newId, type ServiceStatus } from '@medport/domain';
-import { isId, notFound, optionalText, parsePage, requireText, toConnection, type Connection, type PageArgs } from '@medport/graphql';
+import {
+  addressColumns,
+  isId,
+  notFound,
+  optionalText,
+  parsePage,
+  requireText,
+  toConnection,
+  type AddressInput,
+  type Connection,
+  type PageArgs,
+} from '@medport/graphql';
 import { AuditAction } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import { requireEmail } from '../users/email.js';
 import { insertHospital, listHospitals, updateHospital, type HospitalFilter } from './hospitals.repository.js';
 import type { HospitalRow, HospitalUpdate } from './hospitals.table.js';
-
-export interface AddressInput {
-  line: string;
-  city: string;
-  state: string;
-  postalCode: string;
-}
 
 export interface CreateHospitalInput {
   name: string;
@@ -25,15 +29,6 @@ export interface CreateHospitalInput {
 }
 
 export type UpdateHospitalInput = Partial<CreateHospitalInput>;
-
-function addressColumns(address: AddressInput) {
-  return {
-    address_line: requireText(address.line, 'address.line'),
-    city: requireText(address.city, 'address.city', 100),
-    state: requireText(address.state, 'address.state', 50),
-    postal_code: requireText(address.postalCode, 'address.postalCode', 20),
-  };
-}
 
 function optionalEmail(value: string | null | undefined): string | null {
   const email = optionalText(value, 'email', 254);

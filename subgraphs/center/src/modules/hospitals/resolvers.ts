@@ -1,4 +1,4 @@
-import type { PageArgs } from '@medport/graphql';
+import { addressOf, type PageArgs } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
 import {
   changeHospital,
@@ -25,12 +25,7 @@ export const hospitalResolvers = {
   },
   Hospital: {
     __resolveReference: (reference: { id: string }, context: CenterContext) => loadHospital(context, reference.id),
-    address: (hospital: HospitalRow) => ({
-      line: hospital.address_line,
-      city: hospital.city,
-      state: hospital.state,
-      postalCode: hospital.postal_code,
-    }),
+    address: (hospital: HospitalRow) => addressOf(hospital),
     contactName: (hospital: HospitalRow) => hospital.contact_name,
     createdAt: (hospital: HospitalRow) => hospital.created_at,
     updatedAt: (hospital: HospitalRow) => hospital.updated_at,

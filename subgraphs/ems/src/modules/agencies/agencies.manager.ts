@@ -3,6 +3,7 @@ import { forbidden, requireActingFor, requireRole } from '@medport/auth';
 import { isUniqueViolation } from '@medport/database';
 import { newId, type ServiceStatus, type SpecialRequirement, type TransportLevel, type UserRole } from '@medport/domain';
 import {
+  addressColumns,
   badInput,
   conflict,
   hiddenRecord,
@@ -13,6 +14,7 @@ import {
   requireDistinct,
   requireText,
   toConnection,
+  type AddressInput,
   type Connection,
   type PageArgs,
 } from '@medport/graphql';
@@ -20,13 +22,6 @@ import type { EmsContext } from '../../context.js';
 import { scopeOf } from '../../scope.js';
 import { findAgenciesByIds, insertAgency, listAgencies, updateAgency, type AgencyFilter } from './agencies.repository.js';
 import type { AgencyRow, AgencyUpdate } from './agencies.table.js';
-
-export interface AddressInput {
-  line: string;
-  city: string;
-  state: string;
-  postalCode: string;
-}
 
 export interface CreateAgencyInput {
   name: string;
@@ -74,15 +69,6 @@ export async function agencyConnection(context: EmsContext, filter: AgencyFilter
   // Units and service areas in the same response point back at these agencies; they need no second read.
   for (const row of rows) context.loaders.agency.prime(row.id, row);
   return toConnection(rows, page, (row) => ({ key: row.name, id: row.id }));
-}
-
-function addressColumns(address: AddressInput) {
-  return {
-    address_line: requireText(address.line, 'address.line'),
-    city: requireText(address.city, 'address.city', 100),
-    state: requireText(address.state, 'address.state', 50),
-    postal_code: requireText(address.postalCode, 'address.postalCode', 20),
-  };
 }
 
 /** An agency that provides no level of care could never be offered a trip. */

@@ -1,4 +1,4 @@
-import type { PageArgs } from '@medport/graphql';
+import { addressOf, type PageArgs } from '@medport/graphql';
 import type { EmsContext } from '../../context.js';
 import { agencyUnitConnection } from '../units/units.manager.js';
 import {
@@ -29,12 +29,7 @@ export const agencyResolvers = {
     // directory every signed-in caller reads; what they run (units, areas, routes) is scoped below.
     __resolveReference: (reference: { id: string }, context: EmsContext) => context.loaders.agency.load(reference.id),
     contactName: (agency: AgencyRow) => agency.contact_name,
-    address: (agency: AgencyRow) => ({
-      line: agency.address_line,
-      city: agency.city,
-      state: agency.state,
-      postalCode: agency.postal_code,
-    }),
+    address: (agency: AgencyRow) => addressOf(agency),
     operatingHours: (agency: AgencyRow) => agency.operating_hours,
     capabilities: (agency: AgencyRow) => agency.levels,
     isActive: (agency: AgencyRow) => agency.is_active,

@@ -1,6 +1,7 @@
 import { auditedChange } from '@medport/audit';
 import { newId, type FacilityType, type SpecialRequirement } from '@medport/domain';
 import {
+  addressColumns,
   badInput,
   groupConnection,
   isId,
@@ -11,6 +12,7 @@ import {
   requireGeoPoint,
   requireText,
   toConnection,
+  type AddressInput,
   type Connection,
   type PageArgs,
 } from '@medport/graphql';
@@ -19,13 +21,6 @@ import { requireHospitalAdminOf } from '../../access.js';
 import type { HospitalContext } from '../../context.js';
 import { insertFacility, listFacilities, updateFacility, type FacilityFilter } from './facilities.repository.js';
 import type { FacilityRow, FacilityUpdate, NewFacilityRow } from './facilities.table.js';
-
-export interface AddressInput {
-  line: string;
-  city: string;
-  state: string;
-  postalCode: string;
-}
 
 export interface CreateFacilityInput {
   hospitalId: string;
@@ -40,15 +35,6 @@ export interface CreateFacilityInput {
 }
 
 export type UpdateFacilityInput = Partial<Omit<CreateFacilityInput, 'hospitalId'>> & { isActive?: boolean | null };
-
-function addressColumns(address: AddressInput) {
-  return {
-    address_line: requireText(address.line, 'address.line'),
-    city: requireText(address.city, 'address.city', 100),
-    state: requireText(address.state, 'address.state', 50),
-    postal_code: requireText(address.postalCode, 'address.postalCode', 20),
-  };
-}
 
 const facilityCursor = (row: FacilityRow) => ({ key: row.name, id: row.id });
 

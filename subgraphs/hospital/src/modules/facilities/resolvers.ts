@@ -1,4 +1,4 @@
-import type { PageArgs } from '@medport/graphql';
+import { addressOf, type PageArgs } from '@medport/graphql';
 import type { HospitalContext } from '../../context.js';
 import {
   changeFacility,
@@ -32,12 +32,7 @@ export const facilityResolvers = {
   Facility: {
     __resolveReference: (reference: { id: string }, context: HospitalContext) => context.loaders.facility.load(reference.id),
     hospital: (facility: FacilityRow) => ({ __typename: 'Hospital', id: facility.hospital_id }),
-    address: (facility: FacilityRow) => ({
-      line: facility.address_line,
-      city: facility.city,
-      state: facility.state,
-      postalCode: facility.postal_code,
-    }),
+    address: (facility: FacilityRow) => addressOf(facility),
     coordinates: (facility: FacilityRow) => ({ latitude: facility.latitude, longitude: facility.longitude }),
     operatingHours: (facility: FacilityRow) => facility.operating_hours,
     isActive: (facility: FacilityRow) => facility.is_active,
