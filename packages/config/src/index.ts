@@ -75,7 +75,42 @@ export function subgraphConfigShape(silo: 'hospital' | 'ems' | 'center', default
     /** Seed the demo network into an empty database. Defaults to on for the embedded database only. */
     SEED_DEMO_DATA: z.enum(['true', 'false', '1', '0']).optional(),
     ...authShape,
+    ...eventsShape,
   } as const;
+}
+
+/** How the silos reach each other's event feeds, and how hard a consumer tries before parking an event. */
+export const eventsShape = {
+  /** Shared by the silos: consumers present it to read another silo's feed. Required in production. */
+  EVENTS_SECRET: z.string().min(16).optional(),
+  HOSPITAL_URL: z.string().url().default('http://localhost:4001/graphql'),
+  EMS_URL: z.string().url().default('http://localhost:4002/graphql'),
+  CENTER_URL: z.string().url().default('http://localhost:4003/graphql'),
+  EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(6),
+  EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(200),
+  EVENT_RETRY_MAX_MS: z.coerce.number().int().min(1).default(5_000),
+  /** How long a feed read waits for new events before the consumer asks again (the safety net under NOTIFY). */
+  EVENT_POLL_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(10_000),
+  /** How long agencies have to accept an offer before the trip expires. */
+  OFFER_DEADLINE_SECONDS: z.coerce.number().int().min(1).default(3_600),
+  /** How often ems looks for offers past their deadline. */
+  OFFER_EXPIRY_SWEEP_MS: z.coerce.number().int().min(10).default(5_000),
+} as const;
+
+/** A development-only secret, so the embedded quick start works without configuration. */
+const DEVELOPMENT_EVENTS_SECRET = 'medport-development-events-secret';
+
+export interface EventsConfig {
+  secret: string;
+  /** Each silo's events feed. */
+  feeds: Record<'hospital' | 'ems' | 'center', string>;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  pollWaitMs: number;
+}
+
+export interface WorkflowConfig {
+  offerDeadlineSeconds: number;
+  offerExpirySweepMs: number;
 }
 
 export interface SubgraphConfig {
@@ -89,6 +124,8 @@ export interface SubgraphConfig {
   dataDir: string;
   seedDemoData: boolean;
   auth: AuthConfig;
+  events: EventsConfig;
+  workflow: WorkflowConfig;
 }
 
 export function loadSubgraphConfig(
@@ -100,9 +137,15 @@ export function loadSubgraphConfig(
   const parsed = parseEnvironment(subgraphConfigShape(silo, defaultPort), env) as Record<string, unknown>;
   const databaseUrlValue = parsed[`${prefix}_DATABASE_URL`] as string | undefined;
   const seed = parsed.SEED_DEMO_DATA as string | undefined;
+  const nodeEnvValue = parsed.NODE_ENV as SubgraphConfig['nodeEnv'];
+  const secret = parsed.EVENTS_SECRET as string | undefined;
+  if (!secret && nodeEnvValue === 'production') {
+    throw new ConfigError(['EVENTS_SECRET: required in production (at least 16 characters, the same in every silo)']);
+  }
+  const feedOf = (variable: string) => new URL('/events', parsed[variable] as string).toString();
   return Object.freeze({
     silo,
-    nodeEnv: parsed.NODE_ENV as SubgraphConfig['nodeEnv'],
+    nodeEnv: nodeEnvValue,
     logLevel: parsed.LOG_LEVEL as SubgraphConfig['logLevel'],
     host: parsed.HOST as string,
     port: parsed[`${prefix}_PORT`] as number,
@@ -110,5 +153,19 @@ export function loadSubgraphConfig(
     dataDir: parsed.MEDPORT_DATA_DIR as string,
     seedDemoData: seed === undefined ? databaseUrlValue === undefined : seed === 'true' || seed === '1',
     auth: authConfigOf(parsed),
+    events: {
+      secret: secret ?? DEVELOPMENT_EVENTS_SECRET,
+      feeds: { hospital: feedOf('HOSPITAL_URL'), ems: feedOf('EMS_URL'), center: feedOf('CENTER_URL') },
+      retry: {
+        maxAttempts: parsed.EVENT_MAX_ATTEMPTS as number,
+        baseDelayMs: parsed.EVENT_RETRY_BASE_MS as number,
+        maxDelayMs: parsed.EVENT_RETRY_MAX_MS as number,
+      },
+      pollWaitMs: parsed.EVENT_POLL_WAIT_MS as number,
+    },
+    workflow: {
+      offerDeadlineSeconds: parsed.OFFER_DEADLINE_SECONDS as number,
+      offerExpirySweepMs: parsed.OFFER_EXPIRY_SWEEP_MS as number,
+    },
   });
 }

@@ -29,7 +29,75 @@ export interface DatabaseHandle<DB> {
   kind: 'postgres' | 'pglite';
   /** Runs a trivial query; `GET /ready` uses it. */
   ping(): Promise<void>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` until the returned function is called. On PostgreSQL it holds
+   * one dedicated connection and reconnects by itself after the server went away, calling `onNotify` once on
+   * reconnection, since notifications sent in between are lost and the listener must look for itself.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+const CHANNEL_NAME = /^[a-z_][a-z0-9_]*$/;
+
+function requireChannelName(channel: string): string {
+  if (!CHANNEL_NAME.test(channel)) throw new Error(`Invalid notification channel: ${channel}`);
+  return channel;
+}
+
+/** One LISTEN connection to PostgreSQL that comes back after the server or the network went away. */
+async function listenOnPostgres(url: string, name: string, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  requireChannelName(channel);
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let delay = 100;
+  const connect = async (isReconnection: boolean): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, application_name: `medport-${name}-listener` });
+    next.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    next.on('error', () => scheduleReconnect());
+    next.on('end', () => scheduleReconnect());
+    try {
+      await next.connect();
+      await next.query(`listen ${channel}`);
+    } catch (error) {
+      next.removeAllListeners();
+      await next.end().catch(() => {});
+      throw error;
+    }
+    if (stopped) {
+      await next.end().catch(() => {});
+      return;
+    }
+    client = next;
+    delay = 100;
+    if (isReconnection) onNotify();
+  };
+  const scheduleReconnect = () => {
+    const lost = client;
+    client = null;
+    if (stopped || retryTimer) return;
+    lost?.removeAllListeners();
+    lost?.end().catch(() => {});
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      connect(true).catch(() => {
+        delay = Math.min(delay * 2, 5_000);
+        scheduleReconnect();
+      });
+    }, delay);
+  };
+  await connect(false).catch(() => scheduleReconnect());
+  return async () => {
+    stopped = true;
+    clearTimeout(retryTimer);
+    const current = client;
+    client = null;
+    current?.removeAllListeners();
+    await current?.end().catch(() => {});
+  };
 }
 
 export function openDatabase<DB>(target: DatabaseTarget): DatabaseHandle<DB> {
@@ -54,6 +122,7 @@ export function openDatabase<DB>(target: DatabaseTarget): DatabaseHandle<DB> {
       async ping() {
         await pool.query('select 1');
       },
+      listen: (channel, onNotify) => listenOnPostgres(target.url!, target.name, channel, onNotify),
       close: () => db.destroy(),
     };
   }
@@ -75,6 +144,9 @@ export function openDatabase<DB>(target: DatabaseTarget): DatabaseHandle<DB> {
     kind: 'pglite',
     async ping() {
       await pglite.query('select 1');
+    },
+    async listen(channel, onNotify) {
+      return pglite.listen(requireChannelName(channel), () => onNotify());
     },
     close: () => db.destroy(),
   };

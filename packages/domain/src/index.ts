@@ -3,3 +3,4 @@ export * from './trip-lifecycle.js';
 export * from './ids.js';
 export * as demo from './demo-data.js';
 export * from './roles.js';
+export * from './events.js';

@@ -6,7 +6,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { createRequestAudit, type RequestAudit } from '@medport/audit';
 import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey, type Viewer } from '@medport/auth';
-import type { AuthConfig, SubgraphConfig } from '@medport/config';
+import type { AuthConfig, SubgraphConfig, WorkflowConfig } from '@medport/config';
+import { eventFeedRoute, httpFeedSource, OUTBOX_CHANNEL, OutboxSignal, startConsumer, type ConsumerDefinition, type FeedEvent, type RunningConsumer } from '@medport/events';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '@medport/database';
 import { DateTime, FEDERATION_LINK, SHARED_TYPE_DEFS } from '@medport/graphql';
 import type { DocumentNode } from 'graphql';
@@ -27,6 +28,15 @@ export interface SubgraphContext<DB, Loaders> extends RequestContext {
   auth: AuthConfig;
   /** This request's audit trail writer, bound to its caller. */
   audit: RequestAudit;
+  /** Offer deadlines and sweeps of the trip workflow. */
+  workflow: WorkflowConfig;
+}
+
+/** Periodic work of a silo (expiring offers). Replicas may run it at once, so it must lock what it changes. */
+export interface BackgroundJob<DB> {
+  name: string;
+  intervalMs: (config: SubgraphConfig) => number;
+  run: (db: Kysely<DB>, config: SubgraphConfig) => Promise<unknown>;
 }
 
 export interface SubgraphModule {
@@ -58,6 +68,9 @@ export interface SubgraphDefinition<DB, Loaders> {
   tokenKeys?: (db: Kysely<DB>) => JWTVerifyGetKey;
   /** Extra HTTP routes of this silo (the center's JWKS); return false when a request is not one of them. */
   httpRoutes?: (db: Kysely<DB>) => (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
+  /** The consumers of the other silos' events that this silo runs. */
+  consumers?: ConsumerDefinition<DB>[];
+  jobs?: BackgroundJob<DB>[];
 }
 
 /** The subgraph's full SDL, as composition and the running service see it. */
@@ -85,6 +98,29 @@ export interface RunningSubgraph<DB> extends Listening {
 export interface StartOptions {
   /** Observes every SQL statement (tests count statements per request with it). */
   onQuery?: (event: LogEvent) => void;
+  /** Runs in each consumer's transaction before events are recorded as applied (tests inject faults here). */
+  beforeAcknowledge?: (consumer: string, events: readonly FeedEvent[]) => void | Promise<void>;
+}
+
+/** Runs a job every `intervalMs` until stopped; a failed run is logged and the next one comes as planned. */
+function startJob<DB>(job: BackgroundJob<DB>, db: Kysely<DB>, config: SubgraphConfig, logger: Logger) {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = job
+      .run(db, config)
+      .catch((error: unknown) => logger.warn({ job: job.name, error: error instanceof Error ? error.message : String(error) }, 'job failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, job.intervalMs(config));
+      });
+  };
+  timer = setTimeout(tick, job.intervalMs(config));
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
 }
 
 /** Prepares a silo's database: runs migrations and, when configured, seeds the demo network. */
@@ -133,12 +169,17 @@ export async function startSubgraph<DB, Loaders>(
   });
   await apollo.start();
 
+  // The outbox feed wakes waiting consumers of other silos when any replica of this silo commits events.
+  const outbox = new OutboxSignal();
+  const stopListening = await database.listen(OUTBOX_CHANNEL, outbox.notify);
+  const feedRoute = eventFeedRoute(database.db, outbox, config.events.secret);
+  const siloRoutes = definition.httpRoutes?.(database.db);
   const server = createGraphQLHttpServer({
     apollo,
     logger,
     maxBodyBytes: 1_000_000,
     ready: () => database.ping(),
-    extraRoutes: definition.httpRoutes?.(database.db),
+    extraRoutes: async (request, response) => (await feedRoute(request, response)) || (siloRoutes ? await siloRoutes(request, response) : false),
     context: async (request) => {
       const requestId = requestIdOf(request);
       const authentication = await authenticate(request, verifier);
@@ -150,19 +191,37 @@ export async function startSubgraph<DB, Loaders>(
         loaders: definition.createLoaders(database.db, authentication.viewer),
         auth: config.auth,
         audit: createRequestAudit(database.db, authentication.viewer, requestId),
+        workflow: config.workflow,
       };
     },
   });
   const listening = await listen(server, config.host, config.port);
   logger.info({ url: listening.url, database: database.kind }, `${definition.silo} subgraph ready`);
 
+  const consumers: RunningConsumer[] = (definition.consumers ?? []).map((consumer) =>
+    startConsumer({
+      definition: consumer,
+      db: database.db,
+      feed: httpFeedSource(consumer.source, config.events.feeds[consumer.source], config.events.secret),
+      ping: () => database.ping(),
+      logger,
+      retry: config.events.retry,
+      waitMs: config.events.pollWaitMs,
+      ...(options.beforeAcknowledge ? { beforeAcknowledge: (events: readonly FeedEvent[]) => options.beforeAcknowledge!(consumer.name, events) } : {}),
+    }),
+  );
+  const stopJobs = (definition.jobs ?? []).map((job) => startJob(job, database.db, config, logger));
+
   return {
     ...listening,
     database,
     logger,
     async stop() {
+      // Consumers and jobs finish their transaction in flight; then requests drain; then the database closes.
+      await Promise.all([...consumers.map((consumer) => consumer.stop()), ...stopJobs.map((stop) => stop())]);
       await listening.close();
       await apollo.stop();
+      await stopListening();
       await database.close();
     },
   };

@@ -1,5 +1,6 @@
 import type { TripFactsTable } from './modules/analytics/analytics.table.js';
 import type { AuditLogTable } from '@medport/audit';
+import type { EventsDatabase } from '@medport/events';
 import type { RefreshTokensTable, SignInAttemptsTable, SigningKeysTable } from './modules/auth/auth.table.js';
 import type { HospitalsTable } from './modules/hospitals/hospitals.table.js';
 import type { ServiceRegistryTable } from './modules/service-registry/service-registry.table.js';
@@ -7,7 +8,7 @@ import type { FeatureTogglesTable, NotificationTemplatesTable, SystemConfigurati
 import type { UsersTable } from './modules/users/users.table.js';
 
 /** The center silo's database, as Kysely sees it. */
-export interface CenterDatabase {
+export interface CenterDatabase extends EventsDatabase {
   hospitals: HospitalsTable;
   users: UsersTable;
   service_registry: ServiceRegistryTable;

@@ -1,4 +1,5 @@
 import { auditTrailModule } from '@medport/audit';
+import { eventDeliveryModule } from '@medport/events';
 import { PUBLIC_ROOT_FIELDS } from '@medport/auth';
 import {
   AuditOutcomeEnum,
@@ -9,6 +10,7 @@ import {
 import { enumTypeDefs } from '@medport/graphql';
 import { schemaModule, type SubgraphDefinition } from '@medport/server';
 import type { CenterDatabase } from './database.js';
+import { centerConsumers } from './events.js';
 import { createCenterLoaders, type CenterLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { analyticsResolvers } from './modules/analytics/resolvers.js';
@@ -31,6 +33,7 @@ export const centerSubgraph: SubgraphDefinition<CenterDatabase, CenterLoaders> =
   sharedTypeDefs: enumTypeDefs(ServiceStatusEnum, UserRoleEnum, TransportStatusEnum, AuditOutcomeEnum),
   modules: [
     auditTrailModule('centerAuditTrail', 'center'),
+    eventDeliveryModule('center', centerConsumers),
     schemaModule(moduleFile('hospitals/schema.graphql'), hospitalResolvers),
     schemaModule(moduleFile('users/schema.graphql'), userResolvers),
     schemaModule(moduleFile('service-registry/schema.graphql'), serviceRegistryResolvers),
@@ -39,6 +42,7 @@ export const centerSubgraph: SubgraphDefinition<CenterDatabase, CenterLoaders> =
     schemaModule(moduleFile('auth/schema.graphql'), authResolvers),
   ],
   migrations,
+  consumers: centerConsumers,
   seedDemoData: seedCenterDemoData,
   createLoaders: createCenterLoaders,
   // Signing in and out works without an access token; everything else needs one.

@@ -1,4 +1,5 @@
 import type { AuditLogTable } from '@medport/audit';
+import type { EventsDatabase } from '@medport/events';
 import type { AgenciesTable } from './modules/agencies/agencies.table.js';
 import type { RoutesTable } from './modules/routes/routes.table.js';
 import type { ServiceAreasTable } from './modules/service-areas/service-areas.table.js';
@@ -6,7 +7,7 @@ import type { TripResponsesTable, TripsTable } from './modules/trips/trips.table
 import type { UnitAvailabilityTable, UnitsTable } from './modules/units/units.table.js';
 
 /** The ems silo's database, as Kysely sees it. */
-export interface EmsDatabase {
+export interface EmsDatabase extends EventsDatabase {
   agencies: AgenciesTable;
   units: UnitsTable;
   unit_availability: UnitAvailabilityTable;

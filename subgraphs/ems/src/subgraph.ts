@@ -1,4 +1,5 @@
 import { auditTrailModule } from '@medport/audit';
+import { eventDeliveryModule } from '@medport/events';
 import {
   AuditOutcomeEnum,
   ResponseStatusEnum,
@@ -11,6 +12,7 @@ import {
 import { enumTypeDefs } from '@medport/graphql';
 import { schemaModule, type SubgraphDefinition } from '@medport/server';
 import type { EmsDatabase } from './database.js';
+import { emsConsumers } from './events.js';
 import { createEmsLoaders, type EmsLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { agencyResolvers } from './modules/agencies/resolvers.js';
@@ -28,6 +30,7 @@ export const emsSubgraph: SubgraphDefinition<EmsDatabase, EmsLoaders> = {
   sharedTypeDefs: enumTypeDefs(TransportLevelEnum, SpecialRequirementEnum, UnitStatusEnum, ResponseStatusEnum, ServiceStatusEnum, UserRoleEnum, AuditOutcomeEnum),
   modules: [
     auditTrailModule('emsAuditTrail', 'ems'),
+    eventDeliveryModule('ems', emsConsumers),
     schemaModule(moduleFile('agencies/schema.graphql'), agencyResolvers),
     schemaModule(moduleFile('units/schema.graphql'), unitResolvers),
     schemaModule(moduleFile('service-areas/schema.graphql'), serviceAreaResolvers),
@@ -35,6 +38,7 @@ export const emsSubgraph: SubgraphDefinition<EmsDatabase, EmsLoaders> = {
     schemaModule(moduleFile('trips/schema.graphql'), tripResolvers),
   ],
   migrations,
+  consumers: emsConsumers,
   seedDemoData: seedEmsDemoData,
   createLoaders: createEmsLoaders,
 };

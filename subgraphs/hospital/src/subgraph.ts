@@ -1,4 +1,5 @@
 import { auditTrailModule } from '@medport/audit';
+import { eventDeliveryModule } from '@medport/events';
 import {
   AuditOutcomeEnum,
   CancellationPartyEnum,
@@ -13,6 +14,7 @@ import {
 import { enumTypeDefs } from '@medport/graphql';
 import { schemaModule, type SubgraphDefinition } from '@medport/server';
 import type { HospitalDatabase } from './database.js';
+import { hospitalConsumers } from './events.js';
 import { createHospitalLoaders, type HospitalLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
 import { agencyPreferenceResolvers } from './modules/agency-preferences/resolvers.js';
@@ -36,12 +38,14 @@ export const hospitalSubgraph: SubgraphDefinition<HospitalDatabase, HospitalLoad
     FacilityTypeEnum, UserRoleEnum, AuditOutcomeEnum),
   modules: [
     auditTrailModule('hospitalAuditTrail', 'hospital'),
+    eventDeliveryModule('hospital', hospitalConsumers),
     schemaModule(moduleFile('facilities/schema.graphql'), facilityResolvers),
     schemaModule(moduleFile('transport-requests/schema.graphql'), transportRequestResolvers),
     schemaModule(moduleFile('agency-preferences/schema.graphql'), agencyPreferenceResolvers),
     schemaModule(moduleFile('hospitals/schema.graphql'), hospitalResolvers),
   ],
   migrations,
+  consumers: hospitalConsumers,
   seedDemoData: seedHospitalDemoData,
   createLoaders: createHospitalLoaders,
 };

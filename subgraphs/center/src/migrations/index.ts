@@ -3,6 +3,7 @@ import * as initial from './0001_initial.js';
 import * as auth from './0002_auth.js';
 import * as auditLog from './0003_audit_log.js';
 import * as signInAttempts from './0004_sign_in_attempts.js';
+import * as events from './0005_events.js';
 
 /** The center silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_auth': auth,
   '0003_audit_log': auditLog,
   '0004_sign_in_attempts': signInAttempts,
+  '0005_events': events,
 };

@@ -1,0 +1,132 @@
+import type {
+  CancellationParty,
+  CancellationReason,
+  ServiceStatus,
+  SpecialRequirement,
+  TransportLevel,
+  TransportPriority,
+  TransportStatus,
+} from './enums.js';
+
+/**
+ * The events the silos exchange, one contract per type. Producers write them to their outbox in the transaction
+ * of the change; consumers in the other silos apply them. Payloads carry ids, times and what a consumer needs to
+ * act, never patient data: patient references stay in the hospital silo. Times are ISO-8601 strings.
+ *
+ * A contract only ever gains optional fields: events already in an outbox must stay readable by newer consumers.
+ */
+export interface EventContracts {
+  /** hospital: a transport request was created and must be offered to agencies. */
+  TripRequested: {
+    tripId: string;
+    hospitalId: string;
+    originFacilityId: string;
+    destinationFacilityId: string;
+    /** Where the patient is picked up, for agencies' service areas. */
+    origin: { latitude: number; longitude: number };
+    transportLevel: TransportLevel;
+    priority: TransportPriority;
+    specialRequirements: SpecialRequirement[];
+    requestedAt: string;
+    scheduledPickupAt: string | null;
+    /** Agencies must accept before this instant, otherwise the trip ends EXPIRED. */
+    responseDeadline: string;
+    /** The requesting hospital's active preferred agencies, most preferred first. */
+    preferredAgencyIds: string[];
+    createdById: string | null;
+  };
+  /** hospital: the plan of a trip changed (destination, level, priority, requirements, schedule). */
+  TripPlanChanged: {
+    tripId: string;
+    hospitalId: string;
+    /** The hospital's version of the trip; a consumer ignores a plan older than the one it holds. */
+    version: number;
+    destinationFacilityId: string;
+    transportLevel: TransportLevel;
+    priority: TransportPriority;
+    specialRequirements: SpecialRequirement[];
+    scheduledPickupAt: string | null;
+  };
+  /**
+   * hospital: the transport request reached a new status. The hospital owns a trip's status, so this is the
+   * authoritative record every other silo follows, whoever caused the change.
+   */
+  TripStatusChanged: {
+    tripId: string;
+    hospitalId: string;
+    status: TransportStatus;
+    previousStatus: TransportStatus;
+    occurredAt: string;
+    agencyId: string | null;
+    unitId: string | null;
+    cancellation: { reason: CancellationReason; party: CancellationParty } | null;
+  };
+  /** ems: a trip was offered to these agencies (in the order they were chosen). */
+  TripOffered: {
+    tripId: string;
+    hospitalId: string;
+    agencyIds: string[];
+    offeredAt: string;
+  };
+  /** ems: an agency answered an offer. */
+  TripResponded: {
+    tripId: string;
+    agencyId: string;
+    decision: 'ACCEPTED' | 'DECLINED';
+    etaMinutes: number | null;
+    declineReason: string | null;
+    respondedAt: string;
+  };
+  /**
+   * ems: the trip moved on the agency's side: accepted (the race is decided in ems), unit assigned, crew
+   * progress, or the offer expired unanswered. The hospital applies it to the transport request.
+   */
+  TripProgressReported: {
+    tripId: string;
+    status: TransportStatus;
+    agencyId: string | null;
+    unitId: string | null;
+    occurredAt: string;
+    etaMinutes: number | null;
+    reportedById: string | null;
+  };
+  /** center: an agency was added to the network; ems creates its record, hospitals may prefer it. */
+  ServiceRegistered: {
+    agencyId: string;
+    registrationId: string;
+    name: string;
+    status: ServiceStatus;
+    levels: TransportLevel[];
+    equipment: SpecialRequirement[];
+    phone: string | null;
+    email: string | null;
+    contactName: string | null;
+    address: { line: string; city: string; state: string; postalCode: string };
+    serviceArea: { name: string; latitude: number; longitude: number; radiusKm: number } | null;
+    registeredById: string | null;
+    registeredAt: string;
+  };
+}
+
+export type EventType = keyof EventContracts;
+
+export const EVENT_TYPES = [
+  'TripRequested',
+  'TripPlanChanged',
+  'TripStatusChanged',
+  'TripOffered',
+  'TripResponded',
+  'TripProgressReported',
+  'ServiceRegistered',
+] as const satisfies readonly EventType[];
+
+/** The silo whose outbox each event type is written to. */
+export const EVENT_PRODUCER = {
+  TripRequested: 'hospital',
+  TripPlanChanged: 'hospital',
+  TripStatusChanged: 'hospital',
+  TripOffered: 'ems',
+  TripResponded: 'ems',
+  TripProgressReported: 'ems',
+  ServiceRegistered: 'center',
+} as const satisfies Record<EventType, 'hospital' | 'ems' | 'center'>;

@@ -1,0 +1,28 @@
+import { label } from '@medport/database';
+import { newId, type EventContracts, type EventType } from '@medport/domain';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { EventsDatabase } from './tables.js';
+
+/** The channel every silo notifies when it commits outbox events; its feed wakes the consumers waiting on it. */
+export const OUTBOX_CHANNEL = 'medport_outbox';
+
+/**
+ * Writes an event to this silo's outbox inside the caller's transaction: the event exists exactly when the change
+ * it reports commits. The NOTIFY is delivered at commit too (and not at all on rollback).
+ */
+export async function publishEvent<T extends EventType>(
+  trx: Transaction<any>,
+  type: T,
+  aggregateId: string,
+  payload: EventContracts[T],
+): Promise<string> {
+  const id = newId();
+  const db = trx as unknown as Kysely<EventsDatabase>;
+  await db
+    .insertInto('outbox_events')
+    .values({ id, type, aggregate_id: aggregateId, payload: JSON.stringify(payload) })
+    .modifyEnd(label('publishEvent'))
+    .execute();
+  await sql`select pg_notify(${OUTBOX_CHANNEL}, '') /* notifyOutbox */`.execute(trx);
+  return id;
+}

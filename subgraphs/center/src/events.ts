@@ -1,0 +1,8 @@
+import type { ConsumerDefinition } from '@medport/events';
+import type { CenterDatabase } from './database.js';
+
+/** The other silos' events this silo applies: one consumer per producer, each with its own cursor. */
+export const centerConsumers: ConsumerDefinition<CenterDatabase>[] = [
+  { name: 'center.from-hospital', source: 'hospital', handlers: {} },
+  { name: 'center.from-ems', source: 'ems', handlers: {} },
+];
