@@ -154,8 +154,14 @@ export async function seedCenterDemoData(db: Kysely<CenterDatabase>): Promise<bo
               scheduled_pickup_at: trip.scheduledPickupAt,
               cancellation_reason: trip.cancellation?.reason ?? null,
               cancellation_party: trip.cancellation?.party ?? null,
+              // The hospital's seed numbers each trip's version by its milestones; a later plan change is newer.
+              plan_version: trip.milestones.length,
               response_count: trip.responses.filter((response) => response.respondedAt !== null).length,
               decline_count: trip.responses.filter((response) => response.status === 'DECLINED').length,
+              // The demo offers every trip to its capable agencies as it is requested.
+              offered_count: trip.offeredAgencyIds.length,
+              offered_at: trip.offeredAgencyIds.length > 0 ? demo.milestoneAt(trip, 'REQUESTED')! : null,
+              offered_agency_ids: jsonText(trip.offeredAgencyIds),
               updated_at: trip.milestones[trip.milestones.length - 1]!.at,
             };
           }),

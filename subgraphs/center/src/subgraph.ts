@@ -4,6 +4,8 @@ import { PUBLIC_ROOT_FIELDS } from '@medport/auth';
 import {
   AuditOutcomeEnum,
   ServiceStatusEnum,
+  SpecialRequirementEnum,
+  TransportLevelEnum,
   TransportStatusEnum,
   UserRoleEnum,
 } from '@medport/domain';
@@ -30,7 +32,7 @@ const moduleFile = (path: string) => new URL(`./modules/${path}`, import.meta.ur
  */
 export const centerSubgraph: SubgraphDefinition<CenterDatabase, CenterLoaders> = {
   silo: 'center',
-  sharedTypeDefs: enumTypeDefs(ServiceStatusEnum, UserRoleEnum, TransportStatusEnum, AuditOutcomeEnum),
+  sharedTypeDefs: enumTypeDefs(ServiceStatusEnum, UserRoleEnum, TransportStatusEnum, TransportLevelEnum, SpecialRequirementEnum, AuditOutcomeEnum),
   modules: [
     auditTrailModule('centerAuditTrail', 'center'),
     eventDeliveryModule('center', centerConsumers),

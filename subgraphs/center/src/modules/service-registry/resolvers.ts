@@ -2,13 +2,22 @@ import type { PageArgs } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
 import { jsonText } from '@medport/database';
 import { loadVisibleUser } from '../users/users.manager.js';
-import { listServiceRegistrations, loadServiceRegistration, type ServiceRegistrationFilterInput } from './service-registry.manager.js';
+import {
+  listServiceRegistrations,
+  loadServiceRegistration,
+  registerService,
+  type RegisterServiceInput,
+  type ServiceRegistrationFilterInput,
+} from './service-registry.manager.js';
 import type { ServiceRegistrationRow } from './service-registry.table.js';
 
 export const serviceRegistryResolvers = {
   Query: {
     serviceRegistrations: (_: unknown, args: PageArgs & { filter?: ServiceRegistrationFilterInput | null }, context: CenterContext) =>
       listServiceRegistrations(context, args.filter ?? {}, args),
+  },
+  Mutation: {
+    registerService: (_: unknown, args: { input: RegisterServiceInput }, context: CenterContext) => registerService(context, args.input),
   },
   ServiceRegistration: {
     __resolveReference: (reference: { id: string }, context: CenterContext) => loadServiceRegistration(context, reference.id),

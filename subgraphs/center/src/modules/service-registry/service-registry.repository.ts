@@ -2,7 +2,8 @@ import { label, type Executor } from '@medport/database';
 import type { ServiceStatus } from '@medport/domain';
 import { cursorText, type Page } from '@medport/graphql';
 import type { CenterDatabase } from '../../database.js';
-import type { ServiceRegistrationRow } from './service-registry.table.js';
+import { sql } from 'kysely';
+import type { NewServiceRegistrationRow, ServiceRegistrationRow } from './service-registry.table.js';
 
 export interface ServiceRegistrationFilter {
   statuses?: ServiceStatus[] | null;
@@ -35,4 +36,18 @@ export function listRegistrations(
     query = query.where((eb) => eb.or([eb('service_name', '>', name), eb.and([eb('service_name', '=', name), eb('id', '>', id)])]));
   }
   return query.orderBy('service_name').orderBy('id').limit(page.limit + 1).modifyEnd(label('listRegistrations')).execute();
+}
+
+/**
+ * Inserts a registration, or nothing when its name is registered already (whatever its case). Returns undefined in
+ * that case: the unique index on lower(service_name) decides, so two concurrent registrations cannot both win.
+ */
+export function insertRegistration(db: Executor<CenterDatabase>, row: NewServiceRegistrationRow): Promise<ServiceRegistrationRow | undefined> {
+  return db
+    .insertInto('service_registry')
+    .values(row)
+    .onConflict((conflict) => conflict.expression(sql`lower(service_name)`).doNothing())
+    .returningAll()
+    .modifyEnd(label('insertRegistration'))
+    .executeTakeFirst();
 }
