@@ -50,6 +50,7 @@ function startService(name: string, entry: string): ChildProcess {
       EMS_URL: `http://127.0.0.1:${ports.ems}/graphql`,
       CENTER_URL: `http://127.0.0.1:${ports.center}/graphql`,
       AUTH_JWKS_URL: `http://127.0.0.1:${ports.center}/.well-known/jwks.json`,
+      EVENTS_SECRET: 'benchmark-events-secret',
       // The benchmark asks wide questions on purpose; limits are not what it measures.
       MAX_COST: '1000000',
     },

@@ -15,13 +15,21 @@ const services = [
   { name: 'gateway', entry: 'gateway/src/main.ts', port: process.env.GATEWAY_PORT ?? '4000' },
 ];
 
+// Each silo reads the others' event feeds, and the gateway their GraphQL: both at the ports chosen above.
+const siloUrl = (name: string) => `http://localhost:${services.find((service) => service.name === name)!.port}/graphql`;
+const addresses = {
+  HOSPITAL_URL: process.env.HOSPITAL_URL ?? siloUrl('hospital'),
+  EMS_URL: process.env.EMS_URL ?? siloUrl('ems'),
+  CENTER_URL: process.env.CENTER_URL ?? siloUrl('center'),
+};
+
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 for (const service of services) {
   const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
     cwd: root,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, ...addresses, FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(service.name, child);

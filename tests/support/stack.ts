@@ -7,6 +7,7 @@ import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '@m
 import { demo } from '@medport/domain';
 import { bearer, createTestDatabase, postGraphQL, type TestDatabase } from '@medport/testing';
 import type { LogEvent } from 'kysely';
+import { createServer } from 'node:net';
 
 type Silo = 'hospital' | 'ems' | 'center';
 
@@ -39,6 +40,8 @@ export interface Stack {
   as(email?: string): Promise<Record<string, string>>;
   /** Stops one subgraph (its database stays), to show how the rest behaves without it. */
   stopSubgraph(silo: Silo): Promise<void>;
+  /** Starts a stopped subgraph again on its port and database, as a restarted process would. */
+  restartSubgraph(silo: Silo): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +52,20 @@ export interface Stack {
 export interface StackOptions {
   /** Run every silo on embedded PGlite databases kept in this folder (the quick start's default) instead. */
   embeddedDataDir?: string;
+  /** Extra environment for every subgraph (offer deadlines, retry policy). */
+  env?: Record<string, string>;
+}
+
+/** A port nobody listens on right now, so that every silo knows the others' addresses before they start. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const embeddedDatabase = (dataDir: string): TestDatabase => ({
@@ -63,18 +80,34 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const databases = {} as Record<Silo, TestDatabase>;
   const statements = {} as Record<Silo, StatementLog>;
   const subgraphs = {} as Record<Silo, RunningSubgraph<unknown>>;
-  const start = async (silo: Silo, env: Record<string, string> = {}) => {
+  const ports = { hospital: await freePort(), ems: await freePort(), center: await freePort() };
+  const urls = Object.fromEntries(silos.map((silo) => [silo, `http://127.0.0.1:${ports[silo]}/graphql`])) as Record<Silo, string>;
+  const shared = {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    SEED_DEMO_DATA: 'true',
+    // The center signs access tokens; every other service verifies them with the keys it publishes.
+    AUTH_JWKS_URL: urls.center.replace('/graphql', '/.well-known/jwks.json'),
+    HOSPITAL_URL: urls.hospital,
+    EMS_URL: urls.ems,
+    CENTER_URL: urls.center,
+    EVENT_POLL_WAIT_MS: '5000',
+    ...options.env,
+  };
+  const launch = async (silo: Silo) => {
+    const config = loadSubgraphConfig(silo, ports[silo], { ...databases[silo].env, ...shared, [`${silo.toUpperCase()}_PORT`]: String(ports[silo]) });
+    subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });
+  };
+  const start = async (silo: Silo) => {
     databases[silo] = options.embeddedDataDir ? embeddedDatabase(options.embeddedDataDir) : await createTestDatabase(silo);
     statements[silo] = new StatementLog();
-    const config = loadSubgraphConfig(silo, 0, { ...databases[silo].env, ...env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'true' });
-    subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });
+    await launch(silo);
   };
   let gateway: RunningGateway;
   try {
-    // The center signs access tokens; every other service verifies them with the keys it publishes.
     await start('center');
-    const auth = { AUTH_JWKS_URL: subgraphs.center.url.replace('/graphql', '/.well-known/jwks.json') };
-    await Promise.all([start('hospital', auth), start('ems', auth)]);
+    await Promise.all([start('hospital'), start('ems')]);
+    const auth = { AUTH_JWKS_URL: shared.AUTH_JWKS_URL };
     gateway = await startGateway(
       loadGatewayConfig({
         ...auth,
@@ -121,6 +154,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     tokenFor,
     as: async (email = 'admin@center.demo') => bearer(await tokenFor(email)),
     stopSubgraph,
+    async restartSubgraph(silo: Silo) {
+      if (!stopped.has(silo)) return;
+      await launch(silo);
+      stopped.delete(silo);
+    },
     async stop() {
       await gateway.stop();
       await Promise.all(silos.map((silo) => stopSubgraph(silo)));

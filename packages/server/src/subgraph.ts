@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -96,7 +97,10 @@ export interface RunningSubgraph<DB> extends Listening {
 }
 
 export interface StartOptions {
-  /** Observes every SQL statement (tests count statements per request with it). */
+  /**
+   * Observes every SQL statement run for a GraphQL request (tests count statements per request with it); the
+   * statements of event consumers, jobs and the feed, which run on their own schedule, are left out.
+   */
   onQuery?: (event: LogEvent) => void;
   /** Runs in each consumer's transaction before events are recorded as applied (tests inject faults here). */
   beforeAcknowledge?: (consumer: string, events: readonly FeedEvent[]) => void | Promise<void>;
@@ -136,11 +140,14 @@ export async function startSubgraph<DB, Loaders>(
   options: StartOptions = {},
 ): Promise<RunningSubgraph<DB>> {
   const logger = createLogger(`medport-${definition.silo}`, config.logLevel);
+  // Marks the async work of consumers, jobs and the feed, so that statement observers can tell it from requests.
+  const background = new AsyncLocalStorage<true>();
+  const onQuery = options.onQuery;
   const database = openDatabase<DB>({
     name: definition.silo,
     url: config.databaseUrl,
     dataDir: config.dataDir,
-    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    ...(onQuery ? { onQuery: (event: LogEvent) => background.getStore() || onQuery(event) } : {}),
   });
   try {
     await prepareDatabase(definition, database, config.seedDemoData, logger);
@@ -179,7 +186,8 @@ export async function startSubgraph<DB, Loaders>(
     logger,
     maxBodyBytes: 1_000_000,
     ready: () => database.ping(),
-    extraRoutes: async (request, response) => (await feedRoute(request, response)) || (siloRoutes ? await siloRoutes(request, response) : false),
+    extraRoutes: async (request, response) =>
+      (await background.run(true, () => feedRoute(request, response))) || (siloRoutes ? await siloRoutes(request, response) : false),
     context: async (request) => {
       const requestId = requestIdOf(request);
       const authentication = await authenticate(request, verifier);
@@ -199,7 +207,7 @@ export async function startSubgraph<DB, Loaders>(
   logger.info({ url: listening.url, database: database.kind }, `${definition.silo} subgraph ready`);
 
   const consumers: RunningConsumer[] = (definition.consumers ?? []).map((consumer) =>
-    startConsumer({
+    background.run(true, () => startConsumer({
       definition: consumer,
       db: database.db,
       feed: httpFeedSource(consumer.source, config.events.feeds[consumer.source], config.events.secret),
@@ -208,9 +216,9 @@ export async function startSubgraph<DB, Loaders>(
       retry: config.events.retry,
       waitMs: config.events.pollWaitMs,
       ...(options.beforeAcknowledge ? { beforeAcknowledge: (events: readonly FeedEvent[]) => options.beforeAcknowledge!(consumer.name, events) } : {}),
-    }),
+    })),
   );
-  const stopJobs = (definition.jobs ?? []).map((job) => startJob(job, database.db, config, logger));
+  const stopJobs = (definition.jobs ?? []).map((job) => background.run(true, () => startJob(job, database.db, config, logger)));
 
   return {
     ...listening,

@@ -1,6 +1,6 @@
 import type { AuditLogTable } from '@medport/audit';
 import type { EventsDatabase } from '@medport/events';
-import type { AgencyPreferencesTable } from './modules/agency-preferences/agency-preferences.table.js';
+import type { AgencyPreferencesTable, NetworkAgenciesTable } from './modules/agency-preferences/agency-preferences.table.js';
 import type { FacilitiesTable } from './modules/facilities/facilities.table.js';
 import type { TransportRequestsTable, TripHistoryTable } from './modules/transport-requests/transport-requests.table.js';
 
@@ -10,5 +10,6 @@ export interface HospitalDatabase extends EventsDatabase {
   transport_requests: TransportRequestsTable;
   trip_history: TripHistoryTable;
   agency_preferences: AgencyPreferencesTable;
+  network_agencies: NetworkAgenciesTable;
   audit_log: AuditLogTable;
 }

@@ -33,6 +33,11 @@ export async function seedHospitalDemoData(db: Kysely<HospitalDatabase>): Promis
       .execute();
 
     await trx
+      .insertInto('network_agencies')
+      .values(network.agencies.map((agency) => ({ id: agency.id, name: agency.name, status: 'ACTIVE' as const, registered_at: new Date() })))
+      .execute();
+
+    await trx
       .insertInto('agency_preferences')
       .values(
         network.preferences.map((preference) => ({

@@ -3,6 +3,7 @@ import * as initial from './0001_initial.js';
 import * as auditLog from './0002_audit_log.js';
 import * as agencyTripIndex from './0003_agency_trip_index.js';
 import * as events from './0004_events.js';
+import * as networkAgencies from './0005_network_agencies.js';
 
 /** The hospital silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_audit_log': auditLog,
   '0003_agency_trip_index': agencyTripIndex,
   '0004_events': events,
+  '0005_network_agencies': networkAgencies,
 };

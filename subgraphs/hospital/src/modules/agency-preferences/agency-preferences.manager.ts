@@ -4,7 +4,7 @@ import { badInput, isId, notFound, optionalText, requireDistinct } from '@medpor
 import { requireViewer } from '@medport/auth';
 import { mayReadHospitalSettings, requireHospitalAdminOf } from '../../access.js';
 import type { HospitalContext } from '../../context.js';
-import { replacePreferences } from './agency-preferences.repository.js';
+import { findNetworkAgencies, replacePreferences } from './agency-preferences.repository.js';
 import type { AgencyPreferenceRow } from './agency-preferences.table.js';
 
 export interface AgencyPreferenceInput {
@@ -54,6 +54,10 @@ export function setPreferences(
       preferences.map((preference) => preference.agencyId),
       'preferences.agencyId',
     );
+    // Only agencies the center registered: the hospital learns them from the center's events.
+    const known = new Set((await findNetworkAgencies(context.db, preferences.map((preference) => preference.agencyId))).map((agency) => agency.id));
+    const unknown = preferences.find((preference) => !known.has(preference.agencyId));
+    if (unknown) throw notFound('Agency', unknown.agencyId);
     const now = new Date();
     const rows = preferences.map((preference, index) => ({
       id: newId(),

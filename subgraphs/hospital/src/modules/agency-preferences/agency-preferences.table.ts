@@ -1,3 +1,4 @@
+import type { ServiceStatus } from '@medport/domain';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /** A hospital's ordered list of the agencies it offers trips to first. */
@@ -14,3 +15,14 @@ export interface AgencyPreferencesTable {
 
 export type AgencyPreferenceRow = Selectable<AgencyPreferencesTable>;
 export type NewAgencyPreferenceRow = Insertable<AgencyPreferencesTable>;
+
+/** An agency of the network, as the center registered it; hospitals prefer agencies from this list. */
+export interface NetworkAgenciesTable {
+  id: string;
+  name: string;
+  status: ServiceStatus;
+  registered_at: Date;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type NetworkAgencyRow = Selectable<NetworkAgenciesTable>;

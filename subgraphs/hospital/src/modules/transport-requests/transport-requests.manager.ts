@@ -38,6 +38,8 @@ import {
 } from './transport-requests.repository.js';
 import type { TransportRequestRow, TransportRequestUpdate } from './transport-requests.table.js';
 import { isInTripScope, type TripScope } from './trip-scope.js';
+import { findOfferableAgencyIds } from '../agency-preferences/agency-preferences.repository.js';
+import { publishTripPlanChanged, publishTripRequested, publishTripStatusChanged } from './transport-requests.events.js';
 
 export interface CreateTransportRequestInput {
   originFacilityId: string;
@@ -241,6 +243,10 @@ export async function createTransportRequest(context: HospitalContext, input: Cr
         notes: null,
         updated_by_id: viewer.userId,
       });
+      // The offer goes out with the trip: the outbox row commits with it or not at all.
+      const preferredAgencyIds = await findOfferableAgencyIds(trx, origin.hospital_id);
+      const responseDeadline = new Date(now.getTime() + context.workflow.offerDeadlineSeconds * 1000);
+      await publishTripRequested(trx, trip, origin, preferredAgencyIds, responseDeadline);
       return trip;
     }, (trip) => trip.id);
   });
@@ -280,7 +286,9 @@ export async function changeTransportRequest(
         throw badInput('Origin and destination must be different facilities.', 'destinationFacilityId');
       }
       if (Object.keys(changes).length === 0) return trip;
-      return updateTransportRequest(trx, trip.id, changes);
+      const changed = await updateTransportRequest(trx, trip.id, changes);
+      await publishTripPlanChanged(trx, changed);
+      return changed;
     }, (trip) => trip.id);
     context.loaders.transportRequest.clear(id).prime(changed.id, changed);
     return changed;
@@ -331,6 +339,7 @@ export async function cancelTransportRequest(
         notes,
         updated_by_id: viewer.userId,
       });
+      await publishTripStatusChanged(trx, changed, trip.status, now);
       return changed;
     }, (trip) => trip.id);
     context.loaders.transportRequest.clear(id).prime(cancelled.id, cancelled);

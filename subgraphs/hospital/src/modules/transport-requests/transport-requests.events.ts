@@ -1,0 +1,112 @@
+import { publishEvent, type TypedEvent } from '@medport/events';
+import { isCancellable, isTerminal, lifecycleRank, MILESTONE_COLUMN, newId, type TransportStatus } from '@medport/domain';
+import type { Transaction } from 'kysely';
+import type { HospitalDatabase } from '../../database.js';
+import type { FacilityRow } from '../facilities/facilities.table.js';
+import { insertTripHistory, lockTransportRequest, updateTransportRequest } from './transport-requests.repository.js';
+import type { TransportRequestRow, TransportRequestUpdate } from './transport-requests.table.js';
+
+const EVERY_TRIP = { kind: 'ALL' } as const;
+
+/** Tells the other silos that a trip was requested; ems offers it, the center starts its facts. */
+export async function publishTripRequested(
+  trx: Transaction<HospitalDatabase>,
+  trip: TransportRequestRow,
+  origin: FacilityRow,
+  preferredAgencyIds: string[],
+  responseDeadline: Date,
+): Promise<void> {
+  await publishEvent(trx, 'TripRequested', trip.id, {
+    tripId: trip.id,
+    hospitalId: trip.hospital_id,
+    originFacilityId: trip.origin_facility_id,
+    destinationFacilityId: trip.destination_facility_id,
+    origin: { latitude: origin.latitude, longitude: origin.longitude },
+    transportLevel: trip.transport_level,
+    priority: trip.priority,
+    specialRequirements: trip.special_requirements,
+    requestedAt: trip.requested_at.toISOString(),
+    scheduledPickupAt: trip.scheduled_pickup_at?.toISOString() ?? null,
+    responseDeadline: responseDeadline.toISOString(),
+    preferredAgencyIds,
+    createdById: trip.created_by_id,
+  });
+}
+
+export async function publishTripPlanChanged(trx: Transaction<HospitalDatabase>, trip: TransportRequestRow): Promise<void> {
+  await publishEvent(trx, 'TripPlanChanged', trip.id, {
+    tripId: trip.id,
+    hospitalId: trip.hospital_id,
+    version: trip.version,
+    destinationFacilityId: trip.destination_facility_id,
+    transportLevel: trip.transport_level,
+    priority: trip.priority,
+    specialRequirements: trip.special_requirements,
+    scheduledPickupAt: trip.scheduled_pickup_at?.toISOString() ?? null,
+  });
+}
+
+/** The authoritative record of a status change, whoever caused it; the other silos follow it. */
+export async function publishTripStatusChanged(
+  trx: Transaction<HospitalDatabase>,
+  trip: TransportRequestRow,
+  previousStatus: TransportStatus,
+  occurredAt: Date,
+): Promise<void> {
+  await publishEvent(trx, 'TripStatusChanged', trip.id, {
+    tripId: trip.id,
+    hospitalId: trip.hospital_id,
+    status: trip.status,
+    previousStatus,
+    occurredAt: occurredAt.toISOString(),
+    agencyId: trip.assigned_agency_id,
+    unitId: trip.assigned_unit_id,
+    cancellation:
+      trip.status === 'CANCELLED' && trip.cancellation_reason && trip.cancellation_party
+        ? { reason: trip.cancellation_reason, party: trip.cancellation_party }
+        : null,
+  });
+}
+
+/**
+ * Whether a status reported from elsewhere moves the trip forward from `current`. A report that is not ahead is a
+ * repeat, an echo or a late arrival, and changes nothing; one that skips steps (an event parked on the way) still
+ * applies, since every status after ACCEPTED is reached through the ones before it.
+ */
+function movesForward(current: TransportStatus, reported: TransportStatus): boolean {
+  if (isTerminal(current)) return false;
+  if (reported === 'CANCELLED') return isCancellable(current);
+  if (reported === 'EXPIRED') return current === 'REQUESTED';
+  return lifecycleRank(reported) > lifecycleRank(current);
+}
+
+/**
+ * ems decided something about a trip: an agency accepted it (ems settles the race), assigned a unit, reported
+ * progress, or the offer expired. The hospital, which owns the trip's status, applies it, stamps its history and
+ * announces the change to everyone.
+ */
+export async function onTripProgressReported(trx: Transaction<HospitalDatabase>, event: TypedEvent<'TripProgressReported'>): Promise<void> {
+  const report = event.payload;
+  const trip = await lockTransportRequest(trx, EVERY_TRIP, report.tripId);
+  // ems only knows trips from this silo's events, so an unknown one is a fault worth parking, not ignoring.
+  if (!trip) throw new Error(`Transport request ${report.tripId} is unknown to the hospital silo.`);
+  if (!movesForward(trip.status, report.status)) return;
+  // After acceptance only the accepting agency moves the trip; anything else is stale (the trip was cancelled and
+  // requested anew is not a thing, but a misrouted report must never reassign a trip).
+  if (report.status !== 'ACCEPTED' && report.status !== 'EXPIRED' && trip.assigned_agency_id && report.agencyId !== trip.assigned_agency_id) return;
+
+  const occurredAt = new Date(report.occurredAt);
+  const changes: TransportRequestUpdate = { status: report.status, [MILESTONE_COLUMN[report.status]]: occurredAt };
+  if (report.agencyId && report.status !== 'EXPIRED') changes.assigned_agency_id = trip.assigned_agency_id ?? report.agencyId;
+  if (report.unitId) changes.assigned_unit_id = report.unitId;
+  const changed = await updateTransportRequest(trx, trip.id, changes);
+  await insertTripHistory(trx, {
+    id: newId(),
+    transport_request_id: trip.id,
+    status: report.status,
+    occurred_at: occurredAt,
+    notes: null,
+    updated_by_id: report.reportedById,
+  });
+  await publishTripStatusChanged(trx, changed, trip.status, occurredAt);
+}
