@@ -42,6 +42,27 @@ export function canTransition(from: TransportStatus, to: TransportStatus): boole
 }
 
 /**
+ * Whether a trip at `from` can still get to `to` by legal steps, one or more. A silo following another silo's
+ * status applies a status only when it is reachable: one that is not is behind the trip (an echo of a change this
+ * silo made itself, a late or repeated event) or on a branch the trip did not take, and changes nothing. A status
+ * never reaches itself, so a repeated event is a no-op too.
+ */
+export function canReach(from: TransportStatus, to: TransportStatus): boolean {
+  const seen = new Set<TransportStatus>([from]);
+  const pending: TransportStatus[] = [from];
+  while (pending.length > 0) {
+    for (const next of allowedTransitions(pending.shift()!)) {
+      if (next === to) return true;
+      if (!seen.has(next)) {
+        seen.add(next);
+        pending.push(next);
+      }
+    }
+  }
+  return false;
+}
+
+/**
  * Position of a status on the way to an end, used to ignore events that arrive late: an event whose status is
  * not ahead of the current one never moves a trip backwards. Terminal states rank last.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedTransitions, canTransition, enumValues, isCancellable, lifecycleRank, TransportStatusEnum } from '../src/index.js';
+import { allowedTransitions, canReach, canTransition, enumValues, isCancellable, lifecycleRank, TransportStatusEnum } from '../src/index.js';
 
 describe('trip lifecycle', () => {
   it('moves forward one step at a time along the documented path', () => {
@@ -30,5 +30,33 @@ describe('trip lifecycle', () => {
     expect(ranks.every((rank) => rank >= 0)).toBe(true);
     expect(lifecycleRank('TRANSPORTING')).toBeGreaterThan(lifecycleRank('ACCEPTED'));
     expect(lifecycleRank('CANCELLED')).toBeGreaterThan(lifecycleRank('AT_DESTINATION'));
+  });
+
+  it('reaches a status ahead along legal steps, skipping steps another silo has not seen yet', () => {
+    expect(canReach('REQUESTED', 'ACCEPTED')).toBe(true);
+    expect(canReach('ACCEPTED', 'EN_ROUTE')).toBe(true);
+    expect(canReach('ASSIGNED', 'COMPLETED')).toBe(true);
+    expect(canReach('AT_PICKUP', 'CANCELLED')).toBe(true);
+    expect(canReach('REQUESTED', 'EXPIRED')).toBe(true);
+  });
+
+  it('never reaches the same status, a status behind, or a branch the trip left', () => {
+    expect(canReach('EN_ROUTE', 'EN_ROUTE')).toBe(false);
+    expect(canReach('EN_ROUTE', 'ACCEPTED')).toBe(false);
+    expect(canReach('COMPLETED', 'EN_ROUTE')).toBe(false);
+    expect(canReach('TRANSPORTING', 'CANCELLED')).toBe(false);
+    expect(canReach('ACCEPTED', 'EXPIRED')).toBe(false);
+    expect(canReach('EXPIRED', 'CANCELLED')).toBe(false);
+    expect(canReach('CANCELLED', 'EXPIRED')).toBe(false);
+  });
+
+  it('agrees with the rank: whatever is reachable ranks higher, and every single legal step is reachable', () => {
+    const statuses = enumValues(TransportStatusEnum);
+    for (const from of statuses) {
+      for (const to of statuses) {
+        if (canReach(from, to)) expect(lifecycleRank(to), `${from} -> ${to}`).toBeGreaterThan(lifecycleRank(from));
+        if (canTransition(from, to)) expect(canReach(from, to), `${from} -> ${to}`).toBe(true);
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { EventsDatabase } from '@medport/events';
 import type { AgenciesTable } from './modules/agencies/agencies.table.js';
 import type { RoutesTable } from './modules/routes/routes.table.js';
 import type { ServiceAreasTable } from './modules/service-areas/service-areas.table.js';
-import type { TripResponsesTable, TripsTable } from './modules/trips/trips.table.js';
+import type { TripProgressTable, TripResponsesTable, TripsTable } from './modules/trips/trips.table.js';
 import type { UnitAvailabilityTable, UnitsTable } from './modules/units/units.table.js';
 
 /** The ems silo's database, as Kysely sees it. */
@@ -15,6 +15,7 @@ export interface EmsDatabase extends EventsDatabase {
   routes: RoutesTable;
   trips: TripsTable;
   trip_responses: TripResponsesTable;
+  trip_progress: TripProgressTable;
   audit_log: AuditLogTable;
 }
 

@@ -1,8 +1,14 @@
 import type { ConsumerDefinition } from '@medport/events';
 import type { EmsDatabase } from './database.js';
+import { onServiceRegistered } from './modules/agencies/agencies.events.js';
+import { onTripPlanChanged, onTripRequested, onTripStatusChanged } from './modules/trips/trips.events.js';
 
 /** The other silos' events this silo applies: one consumer per producer, each with its own cursor. */
 export const emsConsumers: ConsumerDefinition<EmsDatabase>[] = [
-  { name: 'ems.from-hospital', source: 'hospital', handlers: {} },
-  { name: 'ems.from-center', source: 'center', handlers: {} },
+  {
+    name: 'ems.from-hospital',
+    source: 'hospital',
+    handlers: { TripRequested: onTripRequested, TripPlanChanged: onTripPlanChanged, TripStatusChanged: onTripStatusChanged },
+  },
+  { name: 'ems.from-center', source: 'center', handlers: { ServiceRegistered: onServiceRegistered } },
 ];

@@ -189,6 +189,7 @@ export async function seedEmsDemoData(db: Kysely<EmsDatabase>): Promise<boolean>
             special_requirements: trip.specialRequirements,
             status: trip.status,
             requested_at: trip.milestones[0]!.at,
+            scheduled_pickup_at: trip.scheduledPickupAt,
             response_deadline: trip.responseDeadline,
             assigned_agency_id: trip.assignedAgencyId,
             assigned_unit_id: trip.assignedUnitId,

@@ -6,6 +6,8 @@ import {
   ServiceStatusEnum,
   SpecialRequirementEnum,
   TransportLevelEnum,
+  TransportPriorityEnum,
+  TransportStatusEnum,
   UnitStatusEnum,
   UserRoleEnum,
 } from '@medport/domain';
@@ -19,15 +21,29 @@ import { agencyResolvers } from './modules/agencies/resolvers.js';
 import { routeResolvers } from './modules/routes/resolvers.js';
 import { serviceAreaResolvers } from './modules/service-areas/resolvers.js';
 import { tripResolvers } from './modules/trips/resolvers.js';
+import { offerExpiryJob } from './modules/trips/trips.jobs.js';
 import { unitResolvers } from './modules/units/resolvers.js';
 import { seedEmsDemoData } from './seed.js';
 
 const moduleFile = (path: string) => new URL(`./modules/${path}`, import.meta.url);
 
-/** The ems silo: agencies, their units, availability, service areas and routes, and their responses to trips. */
+/**
+ * The ems silo: agencies, their units, availability, service areas and routes, the trips offered to them and their
+ * responses, and the agencies' side of each trip (acceptance, unit assignment, crew progress, expiry of offers).
+ */
 export const emsSubgraph: SubgraphDefinition<EmsDatabase, EmsLoaders> = {
   silo: 'ems',
-  sharedTypeDefs: enumTypeDefs(TransportLevelEnum, SpecialRequirementEnum, UnitStatusEnum, ResponseStatusEnum, ServiceStatusEnum, UserRoleEnum, AuditOutcomeEnum),
+  sharedTypeDefs: enumTypeDefs(
+    TransportStatusEnum,
+    TransportLevelEnum,
+    TransportPriorityEnum,
+    SpecialRequirementEnum,
+    UnitStatusEnum,
+    ResponseStatusEnum,
+    ServiceStatusEnum,
+    UserRoleEnum,
+    AuditOutcomeEnum,
+  ),
   modules: [
     auditTrailModule('emsAuditTrail', 'ems'),
     eventDeliveryModule('ems', emsConsumers),
@@ -39,6 +55,7 @@ export const emsSubgraph: SubgraphDefinition<EmsDatabase, EmsLoaders> = {
   ],
   migrations,
   consumers: emsConsumers,
+  jobs: [offerExpiryJob],
   seedDemoData: seedEmsDemoData,
   createLoaders: createEmsLoaders,
 };

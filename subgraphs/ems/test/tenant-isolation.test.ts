@@ -43,13 +43,6 @@ const RESPONSES = `query ($representations: [_Any!]!) {
 
 /** Every mutation of the ems silo, each aimed at agency-1 and valid in itself: only the caller decides the outcome. */
 const MUTATIONS: { name: string; query: string; variables: Record<string, unknown> }[] = [
-  {
-    name: 'createAgency',
-    query: `mutation ($input: CreateAgencyInput!) { createAgency(input: $input) { id } }`,
-    variables: {
-      input: { name: 'Rogue Ambulance', address: { line: '1 Main St', city: 'Pittsburgh', state: 'PA', postalCode: '15213' }, capabilities: ['BLS'] },
-    },
-  },
   { name: 'updateAgency', query: `mutation ($id: ID!) { updateAgency(id: $id, input: { phone: "555-0100" }) { id } }`, variables: { id: agency1.id } },
   {
     name: 'createUnit',
@@ -64,6 +57,13 @@ const MUTATIONS: { name: string; query: string; variables: Record<string, unknow
   },
   { name: 'updateServiceArea', query: `mutation ($id: ID!) { updateServiceArea(id: $id, input: { radiusKm: 1 }) { id } }`, variables: { id: agency1Area } },
   { name: 'deleteServiceArea', query: `mutation ($id: ID!) { deleteServiceArea(id: $id) }`, variables: { id: agency1Area } },
+  {
+    name: 'respondToTrip',
+    query: `mutation ($tripId: ID!) { respondToTrip(tripId: $tripId, input: { decision: DECLINE, declineReason: "No crew" }) { id } }`,
+    variables: { tripId: trip.id },
+  },
+  { name: 'assignUnit', query: `mutation ($tripId: ID!, $unitId: ID!) { assignUnit(tripId: $tripId, unitId: $unitId) { id } }`, variables: { tripId: trip.id, unitId: agency1Unit.id } },
+  { name: 'reportTripProgress', query: `mutation ($tripId: ID!) { reportTripProgress(tripId: $tripId, status: EN_ROUTE) { id } }`, variables: { tripId: trip.id } },
 ];
 
 /** What a refused attempt must not have touched. */
@@ -216,10 +216,15 @@ describe('tenant isolation in the ems silo', () => {
     expect(await responsesAs('analyst@center.demo')).toEqual(everyAgency);
   });
 
-  it('refuses createAgency to the administrator of agency-1 with FORBIDDEN', async () => {
+  it('offers no way to add an agency in the ems silo: agencies join only through the center registration', async () => {
     const before = await agency1Snapshot();
-    const [createAgency] = MUTATIONS;
-    expect(errorCodes(await service.as('admin@agency-1.demo', createAgency!.query, createAgency!.variables))).toEqual(['FORBIDDEN']);
+    const attempt = `mutation ($input: CreateAgencyInput!) { createAgency(input: $input) { id } }`;
+    const input = { name: 'Rogue Ambulance', address: { line: '1 Main St', city: 'Pittsburgh', state: 'PA', postalCode: '15213' }, capabilities: ['BLS'] };
+    for (const email of ['admin@center.demo', 'admin@agency-1.demo'] as const) {
+      const response = await service.as(email, attempt, { input });
+      expect(new Set(errorCodes(response)), email).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+      expect(response.errors!.some((error) => error.message.includes('"createAgency"')), email).toBe(true);
+    }
     expect(await agency1Snapshot()).toEqual(before);
   });
 
@@ -308,7 +313,7 @@ describe('tenant isolation in the ems silo', () => {
   it('leaves a DENIED audit row naming actor, role, tenant, action, entity, operation and request for every refused mutation', async () => {
     const byName = (name: string) => MUTATIONS.find((mutation) => mutation.name === name)!;
     const attempts: { email: DemoEmail; mutation: string; action: string; entityType: string; entityId: string | null }[] = [
-      { email: 'admin@agency-1.demo', mutation: 'createAgency', action: 'CREATE_AGENCY', entityType: 'Agency', entityId: null },
+      { email: 'dispatcher@agency-1.demo', mutation: 'updateAgency', action: 'UPDATE_AGENCY', entityType: 'Agency', entityId: agency1.id },
       { email: 'admin@agency-2.demo', mutation: 'updateAgency', action: 'UPDATE_AGENCY', entityType: 'Agency', entityId: agency1.id },
       { email: 'crew@agency-1.demo', mutation: 'createUnit', action: 'CREATE_UNIT', entityType: 'Unit', entityId: null },
       // Answered NOT_FOUND, like an unknown unit, yet on record as the refused attempt it was.
@@ -317,7 +322,7 @@ describe('tenant isolation in the ems silo', () => {
       { email: 'dispatcher@agency-1.demo', mutation: 'updateServiceArea', action: 'UPDATE_SERVICE_AREA', entityType: 'ServiceArea', entityId: agency1Area },
       { email: 'admin@agency-2.demo', mutation: 'deleteServiceArea', action: 'DELETE_SERVICE_AREA', entityType: 'ServiceArea', entityId: agency1Area },
       { email: 'analyst@center.demo', mutation: 'updateUnit', action: 'UPDATE_UNIT', entityType: 'Unit', entityId: agency1Unit.id },
-      { email: 'coordinator@hospital-1.demo', mutation: 'createAgency', action: 'CREATE_AGENCY', entityType: 'Agency', entityId: null },
+      { email: 'coordinator@hospital-1.demo', mutation: 'updateAgency', action: 'UPDATE_AGENCY', entityType: 'Agency', entityId: agency1.id },
     ];
     for (const attempt of attempts) {
       const requestId = `tenant-test-${randomUUID()}`;

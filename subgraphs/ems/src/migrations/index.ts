@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initial from './0001_initial.js';
 import * as auditLog from './0002_audit_log.js';
 import * as events from './0003_events.js';
+import * as tripWorkflow from './0004_trip_workflow.js';
 
 /** The ems silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_audit_log': auditLog,
   '0003_events': events,
+  '0004_trip_workflow': tripWorkflow,
 };

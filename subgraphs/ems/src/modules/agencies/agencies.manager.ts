@@ -1,7 +1,7 @@
 import { auditedChange } from '@medport/audit';
 import { forbidden, requireActingFor, requireRole } from '@medport/auth';
 import { isUniqueViolation } from '@medport/database';
-import { newId, type ServiceStatus, type SpecialRequirement, type TransportLevel, type UserRole } from '@medport/domain';
+import type { ServiceStatus, SpecialRequirement, TransportLevel, UserRole } from '@medport/domain';
 import {
   addressColumns,
   badInput,
@@ -20,22 +20,21 @@ import {
 } from '@medport/graphql';
 import type { EmsContext } from '../../context.js';
 import { scopeOf } from '../../scope.js';
-import { findAgenciesByIds, insertAgency, listAgencies, updateAgency, type AgencyFilter } from './agencies.repository.js';
+import { findAgenciesByIds, listAgencies, updateAgency, type AgencyFilter } from './agencies.repository.js';
 import type { AgencyRow, AgencyUpdate } from './agencies.table.js';
 
-export interface CreateAgencyInput {
-  name: string;
+export interface UpdateAgencyInput {
+  name?: string | null;
   contactName?: string | null;
   phone?: string | null;
   email?: string | null;
-  address: AddressInput;
+  address?: AddressInput | null;
   operatingHours?: string | null;
-  capabilities: TransportLevel[];
+  capabilities?: TransportLevel[] | null;
   equipment?: SpecialRequirement[] | null;
   status?: ServiceStatus | null;
+  isActive?: boolean | null;
 }
-
-export type UpdateAgencyInput = Partial<CreateAgencyInput> & { isActive?: boolean | null };
 
 export interface AgencyFilterInput {
   status?: ServiceStatus[] | null;
@@ -44,8 +43,6 @@ export interface AgencyFilterInput {
   includeInactive?: boolean | null;
 }
 
-/** Agencies join the network through the center, never on their own. */
-const AGENCY_CREATORS: readonly UserRole[] = ['CENTER_ADMIN'];
 /** An agency's administrators keep its profile; center administrators keep every agency's. */
 const AGENCY_EDITORS: readonly UserRole[] = ['CENTER_ADMIN', 'EMS_ADMIN'];
 /** Whether an agency takes part in the network (receives offers at all) is the center's decision alone. */
@@ -100,31 +97,6 @@ export async function getAgency(context: EmsContext, id: string): Promise<Agency
   // Only to tell the audit trail a refusal from a typo; the caller gets the same answer either way.
   const exists = isId(id) && (await findAgenciesByIds(context.db, { kind: 'ALL' }, [id])).length > 0;
   throw exists ? hiddenRecord('Agency', id) : notFound('Agency', id);
-}
-
-export function createAgency(context: EmsContext, input: CreateAgencyInput): Promise<AgencyRow> {
-  return auditedChange(context, { action: 'CREATE_AGENCY', entityType: 'Agency', entityId: null }, async (commit) => {
-    const viewer = requireRole(context.viewer, AGENCY_CREATORS, 'add agencies to the network');
-    const name = requireText(input.name, 'name');
-    const row = {
-      id: newId(),
-      name,
-      contact_name: optionalText(input.contactName, 'contactName', 200),
-      phone: optionalText(input.phone, 'phone', 40),
-      email: requireEmail(input.email),
-      ...addressColumns(input.address),
-      operating_hours: optionalText(input.operatingHours, 'operatingHours', 200),
-      levels: requireLevels(input.capabilities),
-      equipment: [...requireDistinct(input.equipment ?? [], 'equipment')],
-      pricing: null,
-      status: input.status ?? 'ACTIVE',
-      added_by_id: viewer.userId,
-    };
-    return commit(
-      (trx) => withUniqueName(name, () => insertAgency(trx, row)),
-      (agency) => agency.id,
-    );
-  });
 }
 
 /**

@@ -44,8 +44,15 @@ export function listAgencies(db: Executor<EmsDatabase>, reach: AgencyReach, filt
   return query.orderBy('name').orderBy('id').limit(page.limit + 1).modifyEnd(label('listAgencies')).execute();
 }
 
-export function insertAgency(db: Executor<EmsDatabase>, row: NewAgencyRow): Promise<AgencyRow> {
-  return db.insertInto('agencies').values(row).returningAll().modifyEnd(label('insertAgency')).executeTakeFirstOrThrow();
+/** Inserts an agency the center registered; undefined when it is here already (the registration was applied before). */
+export function insertRegisteredAgency(db: Executor<EmsDatabase>, row: NewAgencyRow): Promise<AgencyRow | undefined> {
+  return db
+    .insertInto('agencies')
+    .values(row)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .returningAll()
+    .modifyEnd(label('insertRegisteredAgency'))
+    .executeTakeFirst();
 }
 
 export function updateAgency(db: Executor<EmsDatabase>, id: string, changes: AgencyUpdate): Promise<AgencyRow | undefined> {
@@ -56,4 +63,61 @@ export function updateAgency(db: Executor<EmsDatabase>, id: string, changes: Age
     .returningAll()
     .modifyEnd(label('updateAgency'))
     .executeTakeFirst();
+}
+
+/** Agencies that may be offered a trip of `level`: taking part in the network (ACTIVE, not retired) and providing it. */
+function offerableFor(level: TransportLevel) {
+  return (eb: ExpressionBuilder<EmsDatabase, 'agencies'>) =>
+    eb.and([
+      eb('agencies.status', '=', 'ACTIVE'),
+      eb('agencies.is_active', '=', true),
+      sql<boolean>`${sql.ref('agencies.levels')} @> array[${level}]::text[]`,
+    ]);
+}
+
+/** Of these agencies, the ids of those that may be offered a trip of `level`, in no particular order. */
+export async function findOfferableAgencyIds(db: Executor<EmsDatabase>, ids: readonly string[], level: TransportLevel): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('agencies')
+    .select('id')
+    .where('id', 'in', ids)
+    .where(offerableFor(level))
+    .modifyEnd(label('findOfferableAgencyIds'))
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * The agencies that may be offered a trip of `level` and have an active service area containing `point`, nearest
+ * first: by the great-circle distance from the point to the centre of the closest such area (haversine on a
+ * 6371 km sphere; least() keeps rounding from pushing asin past its domain).
+ */
+export async function findAgenciesCovering(
+  db: Executor<EmsDatabase>,
+  point: { latitude: number; longitude: number },
+  level: TransportLevel,
+): Promise<{ id: string; distanceKm: number }[]> {
+  const distanceKm = sql<number>`2 * 6371 * asin(least(1, sqrt(
+      power(sin(radians(${sql.ref('service_areas.center_latitude')} - ${point.latitude}) / 2), 2)
+      + cos(radians(${point.latitude})) * cos(radians(${sql.ref('service_areas.center_latitude')}))
+      * power(sin(radians(${sql.ref('service_areas.center_longitude')} - ${point.longitude}) / 2), 2))))`;
+  const areas = db
+    .selectFrom('service_areas')
+    .innerJoin('agencies', 'agencies.id', 'service_areas.agency_id')
+    .select(['agencies.id as agency_id', 'service_areas.radius_km'])
+    .select(distanceKm.as('distance_km'))
+    .where('service_areas.is_active', '=', true)
+    .where(offerableFor(level));
+  const rows = await db
+    .selectFrom(areas.as('areas'))
+    .select('agency_id')
+    .select((eb) => eb.fn.min<number>('distance_km').as('distance_km'))
+    .whereRef('distance_km', '<=', 'radius_km')
+    .groupBy('agency_id')
+    .orderBy('distance_km')
+    .orderBy('agency_id')
+    .modifyEnd(label('findAgenciesCovering'))
+    .execute();
+  return rows.map((row) => ({ id: row.agency_id, distanceKm: Number(row.distance_km) }));
 }

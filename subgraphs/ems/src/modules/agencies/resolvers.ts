@@ -4,11 +4,9 @@ import { agencyUnitConnection } from '../units/units.manager.js';
 import {
   agencyConnection,
   changeAgency,
-  createAgency,
   getAgency,
   toRepositoryFilter,
   type AgencyFilterInput,
-  type CreateAgencyInput,
   type UpdateAgencyInput,
 } from './agencies.manager.js';
 import type { AgencyRow } from './agencies.table.js';
@@ -20,7 +18,6 @@ export const agencyResolvers = {
     agency: (_: unknown, args: { id: string }, context: EmsContext) => getAgency(context, args.id),
   },
   Mutation: {
-    createAgency: (_: unknown, args: { input: CreateAgencyInput }, context: EmsContext) => createAgency(context, args.input),
     updateAgency: (_: unknown, args: { id: string; input: UpdateAgencyInput }, context: EmsContext) =>
       changeAgency(context, args.id, args.input),
   },

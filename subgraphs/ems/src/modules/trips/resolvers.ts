@@ -1,11 +1,33 @@
+import type { PageArgs } from '@medport/graphql';
+import type { TransportStatus } from '@medport/domain';
 import type { EmsContext } from '../../context.js';
-import type { TripResponseRow } from './trips.table.js';
+import {
+  assignUnit,
+  availableTripConnection,
+  ownResponse,
+  reportTripProgress,
+  respondToTrip,
+  type RespondToTripInput,
+} from './trips.manager.js';
+import type { TripResponseRow, TripRow } from './trips.table.js';
 
 interface TransportRequestReference {
   id: string;
 }
 
+const reference = (__typename: 'Hospital' | 'Facility', id: string) => ({ __typename, id });
+
 export const tripResolvers = {
+  Query: {
+    availableTrips: (_: unknown, args: PageArgs, context: EmsContext) => availableTripConnection(context, args),
+  },
+  Mutation: {
+    respondToTrip: (_: unknown, args: { tripId: string; input: RespondToTripInput }, context: EmsContext) =>
+      respondToTrip(context, args.tripId, args.input),
+    assignUnit: (_: unknown, args: { tripId: string; unitId: string }, context: EmsContext) => assignUnit(context, args.tripId, args.unitId),
+    reportTripProgress: (_: unknown, args: { tripId: string; status: TransportStatus; notes?: string | null }, context: EmsContext) =>
+      reportTripProgress(context, args.tripId, args.status, args.notes),
+  },
   TransportRequest: {
     // The trip itself is the hospital's; here it is its id, and its fields are this silo's rows. A trip ems never
     // saw simply has no responses.
@@ -20,5 +42,23 @@ export const tripResolvers = {
     bidAmount: (response: TripResponseRow) => response.bid_amount,
     declineReason: (response: TripResponseRow) => response.decline_reason,
     respondedAt: (response: TripResponseRow) => response.responded_at,
+  },
+  TripOffer: {
+    // The hospital decides whether the caller sees the trip itself (it resolves the reference in its own scope).
+    trip: (trip: TripRow): TransportRequestReference => ({ id: trip.id }),
+    hospital: (trip: TripRow) => reference('Hospital', trip.hospital_id),
+    origin: (trip: TripRow) => reference('Facility', trip.origin_facility_id),
+    destination: (trip: TripRow) => reference('Facility', trip.destination_facility_id),
+    transportLevel: (trip: TripRow) => trip.transport_level,
+    // The hospital treats a trip's needs as patient data; its reading is on record before it is returned here too.
+    specialRequirements: async (trip: TripRow, _: unknown, context: EmsContext) => {
+      await context.audit.record({ action: 'READ_PATIENT_DATA', entityType: 'TransportRequest', entityId: trip.id, outcome: 'ALLOWED' });
+      return trip.special_requirements;
+    },
+    requestedAt: (trip: TripRow) => trip.requested_at,
+    scheduledPickupAt: (trip: TripRow) => trip.scheduled_pickup_at,
+    responseDeadline: (trip: TripRow) => trip.response_deadline,
+    response: (trip: TripRow, _: unknown, context: EmsContext) => ownResponse(context, trip.id),
+    assignedUnit: (trip: TripRow, _: unknown, context: EmsContext) => (trip.assigned_unit_id ? context.loaders.unit.load(trip.assigned_unit_id) : null),
   },
 };

@@ -1,5 +1,5 @@
 import type { ResponseStatus, SpecialRequirement, TransportLevel, TransportPriority, TransportStatus } from '@medport/domain';
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * The ems copy of a trip offered to agencies, kept from the hospital's events. It holds what an agency needs to
@@ -16,6 +16,8 @@ export interface TripsTable {
   special_requirements: SpecialRequirement[];
   status: TransportStatus;
   requested_at: Date;
+  /** When the pickup is planned, for scheduled trips. */
+  scheduled_pickup_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** Agencies must answer before this instant; afterwards the offer expires. */
   response_deadline: Date;
   assigned_agency_id: string | null;
@@ -41,7 +43,22 @@ export interface TripResponsesTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** A status change this silo made to a trip (acceptance, assignment, crew progress, expiry), and who reported it. */
+export interface TripProgressTable {
+  id: string;
+  trip_id: string;
+  status: TransportStatus;
+  agency_id: string | null;
+  unit_id: string | null;
+  reported_by_id: string | null;
+  /** The crew's or dispatcher's free text; it stays in this silo (events carry no free text). */
+  notes: string | null;
+  occurred_at: ColumnType<Date, Date | undefined, never>;
+}
+
 export type TripRow = Selectable<TripsTable>;
+export type TripUpdate = Updateable<TripsTable>;
 export type NewTripRow = Insertable<TripsTable>;
 export type TripResponseRow = Selectable<TripResponsesTable>;
 export type NewTripResponseRow = Insertable<TripResponsesTable>;
+export type NewTripProgressRow = Insertable<TripProgressTable>;

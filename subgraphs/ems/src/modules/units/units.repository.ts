@@ -93,6 +93,26 @@ export function listUnitPagesOfAgencies(
     .execute();
 }
 
+/**
+ * One unit whoever owns it, locked until the transaction ends: two trips assigned the same unit at once take turns,
+ * and the second finds it no longer AVAILABLE.
+ */
+export function lockUnit(trx: Executor<EmsDatabase>, id: string): Promise<UnitRow | undefined> {
+  return trx.selectFrom('units').selectAll().where('id', '=', id).forUpdate().modifyEnd(label('lockUnit')).executeTakeFirst();
+}
+
+/** Moves a unit to `status` when it is in one of `from`; undefined when it was not (or there is no such unit). */
+export function moveUnitStatus(trx: Executor<EmsDatabase>, id: string, from: readonly UnitStatus[], status: UnitStatus): Promise<UnitRow | undefined> {
+  return trx
+    .updateTable('units')
+    .set({ status, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .returningAll()
+    .modifyEnd(label('moveUnitStatus'))
+    .executeTakeFirst();
+}
+
 export function insertUnit(db: Executor<EmsDatabase>, row: NewUnitRow): Promise<UnitRow> {
   return db.insertInto('units').values(row).returningAll().modifyEnd(label('insertUnit')).executeTakeFirstOrThrow();
 }

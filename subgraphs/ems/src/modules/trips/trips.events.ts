@@ -1,0 +1,68 @@
+import { canReach } from '@medport/domain';
+import { publishEvent, type TypedEvent } from '@medport/events';
+import { isId } from '@medport/graphql';
+import type { Transaction } from 'kysely';
+import type { EmsDatabase } from '../../database.js';
+import { chooseAgencies } from './trips.dispatch.js';
+import { unitFollowsTrip } from './trips.progress.js';
+import { applyTripPlan, endPendingResponses, insertOffers, insertTripCopy, lockTrip, updateTrip } from './trips.repository.js';
+
+/**
+ * A hospital requested a trip: ems keeps its copy (what agencies need to decide, nothing about the patient) and
+ * offers it, then says to whom, even to nobody: a trip no agency can take expires at its deadline. A request
+ * applied before finds its copy and offers nothing again.
+ */
+export async function onTripRequested(trx: Transaction<EmsDatabase>, event: TypedEvent<'TripRequested'>): Promise<void> {
+  const request = event.payload;
+  const trip = await insertTripCopy(trx, {
+    id: request.tripId,
+    hospital_id: request.hospitalId,
+    origin_facility_id: request.originFacilityId,
+    destination_facility_id: request.destinationFacilityId,
+    transport_level: request.transportLevel,
+    priority: request.priority,
+    special_requirements: request.specialRequirements,
+    status: 'REQUESTED',
+    requested_at: new Date(request.requestedAt),
+    scheduled_pickup_at: request.scheduledPickupAt ? new Date(request.scheduledPickupAt) : null,
+    response_deadline: new Date(request.responseDeadline),
+    assigned_agency_id: null,
+    assigned_unit_id: null,
+    // A new transport request is the hospital's version 1; its plan changes come with later versions.
+    version: 1,
+  });
+  if (!trip) return;
+  const agencyIds = await chooseAgencies(trx, request);
+  const offeredAt = new Date();
+  await insertOffers(trx, trip.id, agencyIds, offeredAt);
+  await publishEvent(trx, 'TripOffered', trip.id, { tripId: trip.id, hospitalId: trip.hospital_id, agencyIds, offeredAt: offeredAt.toISOString() });
+}
+
+/** The hospital changed a trip's plan: applied when it is newer than the plan the copy holds, ignored otherwise. */
+export async function onTripPlanChanged(trx: Transaction<EmsDatabase>, event: TypedEvent<'TripPlanChanged'>): Promise<void> {
+  const plan = event.payload;
+  if (!isId(plan.tripId)) return;
+  await applyTripPlan(trx, plan.tripId, plan.version, {
+    destination_facility_id: plan.destinationFacilityId,
+    transport_level: plan.transportLevel,
+    priority: plan.priority,
+    special_requirements: plan.specialRequirements,
+    scheduled_pickup_at: plan.scheduledPickupAt ? new Date(plan.scheduledPickupAt) : null,
+  });
+}
+
+/**
+ * The hospital owns a trip's status; the copy follows it forward only. The hospital also echoes every status ems
+ * caused itself (an acceptance, crew progress), and those arrive when the copy is already there or further: a
+ * status the copy cannot reach by legal steps is behind it, and changes nothing. A status ahead of the copy
+ * (the hospital cancelled, or expired the trip) ends the offers still waiting, and moves the unit along: a
+ * cancelled trip frees its unit.
+ */
+export async function onTripStatusChanged(trx: Transaction<EmsDatabase>, event: TypedEvent<'TripStatusChanged'>): Promise<void> {
+  const change = event.payload;
+  const trip = isId(change.tripId) ? await lockTrip(trx, change.tripId) : undefined;
+  if (!trip || !canReach(trip.status, change.status)) return;
+  await updateTrip(trx, trip.id, { status: change.status });
+  await endPendingResponses(trx, [trip.id], change.status === 'EXPIRED' ? 'EXPIRED' : 'WITHDRAWN');
+  if (trip.assigned_unit_id) await unitFollowsTrip(trx, trip.assigned_unit_id, change.status);
+}
