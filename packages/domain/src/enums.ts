@@ -110,6 +110,12 @@ export const ResponseStatusEnum = defineEnum('ResponseStatus', "An agency's resp
 });
 export type ResponseStatus = keyof typeof ResponseStatusEnum.values;
 
+export const ResponseDecisionEnum = defineEnum('ResponseDecision', 'How an agency answers a trip offered to it.', {
+  ACCEPT: 'Take the trip (the first agency to accept wins it).',
+  DECLINE: 'Pass on the trip.',
+});
+export type ResponseDecision = keyof typeof ResponseDecisionEnum.values;
+
 export const ServiceStatusEnum = defineEnum('ServiceStatus', 'Whether an agency takes part in the network.', {
   ACTIVE: 'Takes part and receives offers.',
   SUSPENDED: 'Temporarily removed from the network.',

@@ -2,6 +2,7 @@ import { auditTrailModule } from '@medport/audit';
 import { eventDeliveryModule } from '@medport/events';
 import {
   AuditOutcomeEnum,
+  ResponseDecisionEnum,
   ResponseStatusEnum,
   ServiceStatusEnum,
   SpecialRequirementEnum,
@@ -40,6 +41,7 @@ export const emsSubgraph: SubgraphDefinition<EmsDatabase, EmsLoaders> = {
     SpecialRequirementEnum,
     UnitStatusEnum,
     ResponseStatusEnum,
+    ResponseDecisionEnum,
     ServiceStatusEnum,
     UserRoleEnum,
     AuditOutcomeEnum,

@@ -247,6 +247,18 @@ describe("the hospital's events about a trip (TripStatusChanged, TripPlanChanged
     expect(responses.map((response) => response.status)).toEqual(['EXPIRED']);
   });
 
+  it('settles on the hospital cancellation when it expired the offer at the same moment the hospital cancelled', async () => {
+    const agency = await registerAgency(db());
+    const tripId = await requestTrip(db(), { preferredAgencyIds: [agency], responseDeadline: new Date(Date.now() - 1_000).toISOString() });
+    await expireOverdueOffers(db());
+    expect((await tripState(db(), tripId)).trip!.status).toBe('EXPIRED');
+    await applyEvent(db(), statusChanged(tripId, 'CANCELLED', 'REQUESTED'));
+    expect((await tripState(db(), tripId)).trip!.status).toBe('CANCELLED');
+    // A cancelled trip stays cancelled whatever comes late.
+    await applyEvent(db(), statusChanged(tripId, 'EXPIRED', 'REQUESTED'));
+    expect((await tripState(db(), tripId)).trip!.status).toBe('CANCELLED');
+  });
+
   it('applies a newer plan of the trip and ignores one older than the plan it holds', async () => {
     const agency = await registerAgency(db());
     const tripId = await requestTrip(db(), { preferredAgencyIds: [agency] });

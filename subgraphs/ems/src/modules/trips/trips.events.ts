@@ -61,7 +61,11 @@ export async function onTripPlanChanged(trx: Transaction<EmsDatabase>, event: Ty
 export async function onTripStatusChanged(trx: Transaction<EmsDatabase>, event: TypedEvent<'TripStatusChanged'>): Promise<void> {
   const change = event.payload;
   const trip = isId(change.tripId) ? await lockTrip(trx, change.tripId) : undefined;
-  if (!trip || !canReach(trip.status, change.status)) return;
+  if (!trip) return;
+  // The hospital owns a trip's status: when ems expired the offer while the hospital cancelled the trip, both
+  // ends are final, and the silos settle on the hospital's.
+  const settlesOnHospitalsEnd = trip.status === 'EXPIRED' && change.status === 'CANCELLED';
+  if (!canReach(trip.status, change.status) && !settlesOnHospitalsEnd) return;
   await updateTrip(trx, trip.id, { status: change.status });
   await endPendingResponses(trx, [trip.id], change.status === 'EXPIRED' ? 'EXPIRED' : 'WITHDRAWN');
   if (trip.assigned_unit_id) await unitFollowsTrip(trx, trip.assigned_unit_id, change.status);

@@ -1,6 +1,6 @@
 import { auditedChange } from '@medport/audit';
 import { requireRole, sameId, type Viewer } from '@medport/auth';
-import { canTransition, rolesOfTenant, type TransportLevel, type TransportStatus, type UserRole } from '@medport/domain';
+import { canTransition, rolesOfTenant, type ResponseDecision, type TransportLevel, type TransportStatus, type UserRole } from '@medport/domain';
 import { publishEvent } from '@medport/events';
 import {
   badInput,
@@ -23,7 +23,6 @@ import { reportProgress, unitFollowsTrip } from './trips.progress.js';
 import { endPendingResponses, findResponse, listAvailableTrips, lockTrip, updateResponse, updateTrip } from './trips.repository.js';
 import type { TripResponseRow, TripRow } from './trips.table.js';
 
-export type ResponseDecision = 'ACCEPT' | 'DECLINE';
 
 export interface RespondToTripInput {
   decision: ResponseDecision;
