@@ -63,7 +63,7 @@ async function listenOnPostgres(url: string, name: string, channel: string, onNo
       await next.connect();
       await next.query(`listen ${channel}`);
     } catch (error) {
-      next.removeAllListeners();
+      next.removeAllListeners().on('error', () => {});
       await next.end().catch(() => {});
       throw error;
     }
@@ -79,7 +79,7 @@ async function listenOnPostgres(url: string, name: string, channel: string, onNo
     const lost = client;
     client = null;
     if (stopped || retryTimer) return;
-    lost?.removeAllListeners();
+    lost?.removeAllListeners().on('error', () => {});
     lost?.end().catch(() => {});
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
@@ -95,7 +95,7 @@ async function listenOnPostgres(url: string, name: string, channel: string, onNo
     clearTimeout(retryTimer);
     const current = client;
     client = null;
-    current?.removeAllListeners();
+    current?.removeAllListeners().on('error', () => {});
     await current?.end().catch(() => {});
   };
 }
@@ -115,6 +115,9 @@ export function openDatabase<DB>(target: DatabaseTarget): DatabaseHandle<DB> {
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
+    // Nor may a client in use (a transaction between statements, a query in flight): besides failing its query it
+    // emits 'error', which the pool only listens for while the client is idle. It is dropped when released.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
     return {
       db,

@@ -71,6 +71,19 @@ function describe(error: unknown): string {
   return text.slice(0, 2_000);
 }
 
+const CONNECTION_ERROR_CODES = new Set(['53300', '57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * Whether a failure was the connection's, not the statement's: the server ended the session or the socket closed.
+ * That is an outage even when the database answers again by the time it is pinged (a cut connection, a quick
+ * restart), so it never counts as one of the event's attempts.
+ */
+function lostConnection(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && (code.startsWith('08') || CONNECTION_ERROR_CODES.has(code))) return true;
+  return error instanceof Error && /^Connection terminated|not queryable/.test(error.message);
+}
+
 type Outcome = 'applied' | 'moved' | 'stopped';
 
 /** Applies `events` and advances the cursor in one transaction; 'moved' when another replica advanced it first. */
@@ -104,7 +117,8 @@ async function applyEvents<DB>(
         .execute();
       const freshIds = new Set(fresh.map((row) => row.event_id));
       for (const event of handled) {
-        if (!freshIds.has(event.id)) continue;
+        // Taken out once applied: a batch that carries the same event twice (an at-least-once source may) applies it once.
+        if (!freshIds.delete(event.id)) continue;
         const handler = definition.handlers[event.type as EventType] as (trx: Transaction<DB>, event: FeedEvent) => Promise<void>;
         await handler(trx, event);
         applied += 1;
@@ -256,7 +270,7 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
         return await applyEvents(options, [event], expectedCursor);
       } catch (error) {
         if (stopping.signal.aborted) break;
-        if (!(await reachable())) {
+        if (lostConnection(error) || !(await reachable())) {
           outages += 1;
           if (outages === 1) logger.warn({ ...log, error: describe(error) }, 'database unreachable; waiting for it');
           await sleep(backoff({ ...retry, maxDelayMs: Math.max(retry.maxDelayMs, 5_000) }, outages));

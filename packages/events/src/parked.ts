@@ -3,7 +3,7 @@ import { label } from '@medport/database';
 import type { EventType } from '@medport/domain';
 import { cursorTime, isId, notFound, parsePage, toConnection, type PageArgs } from '@medport/graphql';
 import { parse, type DocumentNode } from 'graphql';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ConsumerDefinition } from './consumer.js';
 import type { FeedEvent } from './envelope.js';
 import type { EventConsumerRow, EventsDatabase, ParkedEventRow } from './tables.js';
@@ -72,7 +72,8 @@ export async function retryParkedEvent<DB>(db: Kysely<DB>, consumers: readonly C
     const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 2_000);
     return tables
       .updateTable('parked_events')
-      .set({ error: message, last_attempt_at: new Date(), attempts: existing.attempts + 1 })
+      // Counted in the statement, not from the row read before: concurrent retries each count their attempt.
+      .set({ error: message, last_attempt_at: new Date(), attempts: sql`attempts + 1` })
       .where('id', '=', id)
       .returningAll()
       .modifyEnd(label('recordParkedEventFailure'))
