@@ -45,7 +45,7 @@ export interface ConsumerOptions<DB> {
   ping: () => Promise<void>;
   logger: ConsumerLogger;
   retry?: RetryPolicy;
-  /** Events per feed read and per transaction while catching up. */
+  /** Events per feed read and per transaction. Small enough that a batch holds no transaction open for long (the feeds of the same server wait for it). */
   batchSize?: number;
   /** How long one feed read waits for new events before the consumer asks again (the safety-net poll). */
   waitMs?: number;
@@ -155,7 +155,7 @@ async function parkEvent<DB>(options: ConsumerOptions<DB>, event: FeedEvent, exp
       .executeTakeFirstOrThrow();
     if (consumer.cursor !== expectedCursor) return 'moved';
     const now = new Date();
-    await tables
+    const parked = await tables
       .insertInto('parked_events')
       .values({
         id: newId(),
@@ -169,11 +169,14 @@ async function parkEvent<DB>(options: ConsumerOptions<DB>, event: FeedEvent, exp
         last_attempt_at: now,
       })
       .onConflict((conflict) => conflict.columns(['consumer', 'event_id']).doNothing())
+      .returning('id')
       .modifyEnd(label('parkEvent'))
-      .execute();
+      .executeTakeFirst();
+    // A replayed feed parks an event that is already waiting only once.
+    const newlyParked = parked ? 1 : 0;
     await tables
       .updateTable('event_consumers')
-      .set({ cursor: event.cursor, parked_count: sql`parked_count + 1`, last_error: error, last_error_at: now, updated_at: now })
+      .set({ cursor: event.cursor, parked_count: sql`parked_count + ${newlyParked}`, last_error: error, last_error_at: now, updated_at: now })
       .where('name', '=', definition.name)
       .modifyEnd(label('advanceEventConsumer'))
       .execute();
@@ -192,7 +195,7 @@ async function parkEvent<DB>(options: ConsumerOptions<DB>, event: FeedEvent, exp
 export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer {
   const { definition, logger } = options;
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
-  const batchSize = options.batchSize ?? 200;
+  const batchSize = options.batchSize ?? 50;
   const waitMs = options.waitMs ?? 10_000;
   const stopping = new AbortController();
   const log = { consumer: definition.name, source: definition.source };

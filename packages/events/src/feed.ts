@@ -73,8 +73,26 @@ export class OutboxSignal {
 }
 
 /**
- * Reads the feed, waiting up to `waitMs` for events when there are none yet. A notification whose events are not
- * yet servable (an older transaction still runs) is followed by short re-reads, so they go out as soon as it ends.
+ * Whether committed events after `cursor` wait behind an older transaction that still runs. Their NOTIFY came
+ * and went, and the end of the transaction holding them back (perhaps in another database of the same server)
+ * sends none, so the feed must look again by itself.
+ */
+async function eventsHeldBack(db: Kysely<any>, cursor: string): Promise<boolean> {
+  const after = parseCursor(cursor)!;
+  const result = await sql<{ held: boolean }>`
+    select exists (
+      select 1 from outbox_events
+      where (transaction_id, position) > (${after.transactionId}::xid8, ${after.position}::bigint)
+    ) as held /* eventsHeldBack */`.execute(db);
+  return result.rows[0]?.held === true;
+}
+
+/** How soon the feed looks again for events held back by an older transaction. */
+const HELD_BACK_RECHECK_MS = 10;
+
+/**
+ * Reads the feed, waiting up to `waitMs` for events when there are none yet: until a NOTIFY when nothing is
+ * written, or a few milliseconds when committed events are only held back by an older running transaction.
  */
 export async function readFeedWaiting(
   db: Kysely<any>,
@@ -83,13 +101,12 @@ export async function readFeedWaiting(
   options: { limit: number; waitMs: number; signal?: AbortSignal },
 ): Promise<FeedEvent[]> {
   const deadline = Date.now() + options.waitMs;
-  let recheck = 25;
   for (;;) {
     const events = await readFeed(db, cursor, options.limit);
     const left = deadline - Date.now();
     if (events.length > 0 || left <= 0 || options.signal?.aborted) return events;
-    await outbox.wait(Math.min(left, recheck), options.signal);
-    recheck = Math.min(recheck * 2, 1_000);
+    const held = await eventsHeldBack(db, cursor);
+    await outbox.wait(held ? Math.min(left, HELD_BACK_RECHECK_MS) : left, options.signal);
   }
 }
 
