@@ -306,7 +306,12 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
         await sleep(backoff({ ...retry, maxDelayMs: Math.max(retry.maxDelayMs, 5_000) }, feedFailures));
         continue;
       }
-      if (events.length === 0) continue;
+      if (events.length === 0) {
+        // A quiet feed is the moment to pick up a cursor moved by someone else: another replica, or an operator
+        // who set it back to replay the feed.
+        cursor = await registered();
+        continue;
+      }
       let outcome: Outcome;
       try {
         outcome = await applyEvents(options, events, cursor);

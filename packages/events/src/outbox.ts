@@ -6,6 +6,9 @@ import type { EventsDatabase } from './tables.js';
 /** The channel every silo notifies when it commits outbox events; its feed wakes the consumers waiting on it. */
 export const OUTBOX_CHANNEL = 'medport_outbox';
 
+/** Transactions that already asked for a NOTIFY: one per transaction wakes the feed, whatever it wrote. */
+const notifying = new WeakSet<object>();
+
 /**
  * Writes an event to this silo's outbox inside the caller's transaction: the event exists exactly when the change
  * it reports commits. The NOTIFY is delivered at commit too (and not at all on rollback).
@@ -23,6 +26,9 @@ export async function publishEvent<T extends EventType>(
     .values({ id, type, aggregate_id: aggregateId, payload: JSON.stringify(payload) })
     .modifyEnd(label('publishEvent'))
     .execute();
-  await sql`select pg_notify(${OUTBOX_CHANNEL}, '') /* notifyOutbox */`.execute(trx);
+  if (!notifying.has(trx)) {
+    notifying.add(trx);
+    await sql`select pg_notify(${OUTBOX_CHANNEL}, '') /* notifyOutbox */`.execute(trx);
+  }
   return id;
 }

@@ -5,7 +5,7 @@ import { openDatabase, type DatabaseHandle } from '@medport/database';
 import type { EventContracts } from '@medport/domain';
 import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
 // The shared test databases, by path: @medport/testing is not a dependency of this package.
-import { createTestDatabase, TEST_POSTGRES_URL } from '../../testing/src/databases.js';
+import { createTestDatabase, TEST_POSTGRES_URL } from '@medport/testing';
 import {
   createEventTables,
   eventFeedRoute,
