@@ -5,81 +5,46 @@
  * Starts the three subgraphs and the gateway as separate processes on fresh PostgreSQL databases (the latencies
  * are read from the silos' own tables, which the embedded databases do not share with another process), then:
  *   1. idle: EVENTS_IDLE_TRIPS trips created one after the other;
- *   2. load: EVENTS_LOAD_RATE trips per second for EVENTS_LOAD_SECONDS seconds (open loop, as hospitals send them);
+ *   2. load: each of EVENTS_LOAD_RATES trips per second for EVENTS_LOAD_SECONDS seconds (open loop, as hospitals
+ *      send them, whether or not the earlier ones were answered);
  *   3. backlog: ems stopped, EVENTS_BACKLOG trips created, ems started again; time until it applied them all.
  * Latency of one trip = ems's consumed_events.consumed_at − the hospital outbox row's occurred_at (both the start of
  * their transactions, on the same PostgreSQL server and clock).
  *
- *   npx pnpm@10 bench:events           EVENTS_IDLE_TRIPS=200 EVENTS_LOAD_RATE=100 EVENTS_LOAD_SECONDS=20 EVENTS_BACKLOG=10000
+ *   npx pnpm@10 bench:events           EVENTS_IDLE_TRIPS=200 EVENTS_LOAD_RATES=50,100 EVENTS_LOAD_SECONDS=20 EVENTS_BACKLOG=10000
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { demo } from '@medport/domain';
 import { createTestDatabase, type TestDatabase } from '@medport/testing';
 import pg from 'pg';
+import { portsFrom, root, serviceEnvironment, spawnService, waitReady, type Service } from './services.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const idleTrips = Number(process.env.EVENTS_IDLE_TRIPS ?? 200);
-const loadRate = Number(process.env.EVENTS_LOAD_RATE ?? 100);
+const loadRates = (process.env.EVENTS_LOAD_RATES ?? '50,100').split(',').map(Number);
 const loadSeconds = Number(process.env.EVENTS_LOAD_SECONDS ?? 20);
 const backlog = Number(process.env.EVENTS_BACKLOG ?? 10_000);
 const basePort = Number(process.env.BENCH_BASE_PORT ?? 4700);
-const ports = { gateway: basePort, hospital: basePort + 1, ems: basePort + 2, center: basePort + 3 };
+const ports = portsFrom(basePort);
 const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
 const network = demo.buildDemoNetwork();
 const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === network.hospitals[0]!.id);
 
-type Service = 'hospital' | 'ems' | 'center' | 'gateway';
-const ENTRY: Record<Service, string> = {
-  hospital: 'subgraphs/hospital/src/main.ts',
-  ems: 'subgraphs/ems/src/main.ts',
-  center: 'subgraphs/center/src/main.ts',
-  gateway: 'gateway/src/main.ts',
-};
 let databases: Record<'hospital' | 'ems' | 'center', TestDatabase>;
 const running = new Map<Service, ChildProcess>();
 let stopping = false;
 
 function startService(service: Service): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[service]], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      ...databases.hospital.env,
-      ...databases.ems.env,
-      ...databases.center.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      SEED_DEMO_DATA: 'true',
-      EVENTS_SECRET: 'benchmark-events-secret',
-      GATEWAY_PORT: String(ports.gateway),
-      HOSPITAL_PORT: String(ports.hospital),
-      EMS_PORT: String(ports.ems),
-      CENTER_PORT: String(ports.center),
-      HOSPITAL_URL: `http://127.0.0.1:${ports.hospital}/graphql`,
-      EMS_URL: `http://127.0.0.1:${ports.ems}/graphql`,
-      CENTER_URL: `http://127.0.0.1:${ports.center}/graphql`,
-      AUTH_JWKS_URL: `http://127.0.0.1:${ports.center}/.well-known/jwks.json`,
-    },
-  });
+  const child = spawnService(
+    service,
+    serviceEnvironment(ports, { ...databases.hospital.env, ...databases.ems.env, ...databases.center.env }),
+  );
   child.on('exit', (code) => {
     if (!stopping && running.get(service) === child) console.error(`${service} exited early (${code})`);
   });
   running.set(service, child);
   return child;
-}
-
-async function waitReady(port: number) {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (await fetch(`http://127.0.0.1:${port}/ready`).then((response) => response.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`service on port ${port} did not become ready`);
 }
 
 async function stopService(service: Service) {
@@ -194,19 +159,23 @@ async function main() {
   }
   const idle = summary(await latencies(hospital, ems, idleIds));
 
-  console.log(`load: ${loadRate} trips/s for ${loadSeconds} s`);
-  const loadIds: Promise<string>[] = [];
-  const started = Date.now();
-  for (let index = 0; index < loadRate * loadSeconds; index += 1) {
-    const due = started + (index * 1000) / loadRate;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    loadIds.push(createTrip());
+  const loads: Record<string, ReturnType<typeof summary> & { achievedRatePerSecond: number }> = {};
+  for (const rate of loadRates) {
+    console.log(`load: ${rate} trips/s for ${loadSeconds} s`);
+    const pending: Promise<string>[] = [];
+    const started = Date.now();
+    for (let index = 0; index < rate * loadSeconds; index += 1) {
+      const wait = started + (index * 1000) / rate - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      pending.push(createTrip());
+    }
+    const sentFor = (Date.now() - started) / 1000;
+    const loaded = await Promise.all(pending);
+    await waitApplied(ems, loaded, 300_000);
+    loads[`${rate}/s`] = { ...summary(await latencies(hospital, ems, loaded)), achievedRatePerSecond: Math.round(loaded.length / sentFor) };
+    // Let the silos drain before the next phase.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
-  const loaded = await Promise.all(loadIds);
-  const sentFor = (Date.now() - started) / 1000;
-  await waitApplied(ems, loaded, 120_000);
-  const load = { ...summary(await latencies(hospital, ems, loaded)), achievedRatePerSecond: Math.round(loaded.length / sentFor) };
 
   console.log(`backlog: ems stopped, ${backlog} trips created`);
   await stopService('ems');
@@ -235,11 +204,11 @@ async function main() {
   const results = {
     machine: { cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, database: 'postgresql' },
     idle,
-    load,
+    loads,
     catchUp,
   };
   console.log('\ntrip created → offered in ems');
-  console.table({ idle, [`${loadRate}/s`]: load });
+  console.table({ idle, ...loads });
   console.log('catch-up after an ems outage');
   console.table({ backlog: catchUp });
   mkdirSync(`${root}/bench/results`, { recursive: true });

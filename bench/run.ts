@@ -6,16 +6,14 @@
  *
  *   npx pnpm@10 bench                     BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 by default
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { portsFrom, serviceEnvironment, spawnService, waitReady } from './services.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const basePort = Number(process.env.BENCH_BASE_PORT ?? 4600);
 
-const ports = { gateway: basePort, hospital: basePort + 1, ems: basePort + 2, center: basePort + 3 };
+const ports = portsFrom(basePort);
 const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
 
 const scenarios: { name: string; query: string; variables?: Record<string, unknown> }[] = [
@@ -30,45 +28,6 @@ const scenarios: { name: string; query: string; variables?: Record<string, unkno
   },
   { name: 'agencies with units (ems only)', query: `{ agencies(first: 5) { nodes { name units(first: 5) { nodes { unitNumber status } } } } }` },
 ];
-
-function startService(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      MEDPORT_DATA_DIR: 'memory',
-      SEED_DEMO_DATA: 'true',
-      GATEWAY_PORT: String(ports.gateway),
-      HOSPITAL_PORT: String(ports.hospital),
-      EMS_PORT: String(ports.ems),
-      CENTER_PORT: String(ports.center),
-      HOSPITAL_URL: `http://127.0.0.1:${ports.hospital}/graphql`,
-      EMS_URL: `http://127.0.0.1:${ports.ems}/graphql`,
-      CENTER_URL: `http://127.0.0.1:${ports.center}/graphql`,
-      AUTH_JWKS_URL: `http://127.0.0.1:${ports.center}/.well-known/jwks.json`,
-      EVENTS_SECRET: 'benchmark-events-secret',
-      // The benchmark asks wide questions on purpose; limits are not what it measures.
-      MAX_COST: '1000000',
-    },
-  });
-  child.on('exit', (code) => {
-    if (!stopping) console.error(`${name} exited early (${code})`);
-  });
-  return child;
-}
-
-async function waitReady(port: number) {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (await fetch(`http://127.0.0.1:${port}/ready`).then((response) => response.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`service on port ${port} did not become ready`);
-}
 
 let authorization = '';
 
@@ -111,12 +70,16 @@ async function round(scenario: (typeof scenarios)[number]) {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 let stopping = false;
-const children = [
-  startService('hospital', 'subgraphs/hospital/src/main.ts'),
-  startService('ems', 'subgraphs/ems/src/main.ts'),
-  startService('center', 'subgraphs/center/src/main.ts'),
-  startService('gateway', 'gateway/src/main.ts'),
-];
+// In-memory embedded databases unless the *_DATABASE_URL variables point at PostgreSQL. The benchmark asks wide
+// questions on purpose; limits are not what it measures.
+const environment = serviceEnvironment(ports, { MEDPORT_DATA_DIR: 'memory', MAX_COST: '1000000' });
+const children = (['hospital', 'ems', 'center', 'gateway'] as const).map((service) => {
+  const child = spawnService(service, environment);
+  child.on('exit', (code) => {
+    if (!stopping) console.error(`${service} exited early (${code})`);
+  });
+  return child;
+});
 try {
   for (const port of Object.values(ports)) await waitReady(port);
   await signIn();

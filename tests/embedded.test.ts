@@ -4,6 +4,7 @@ import path from 'node:path';
 import { demo } from '@medport/domain';
 import { postGraphQL } from '@medport/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/eventually.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'medport-embedded-'));
@@ -58,5 +59,22 @@ describe('the embedded default', () => {
     const after: any = await execute(COUNT);
     expect(after.data.transportRequests.nodes).toEqual(before.data.transportRequests.nodes);
     expect(after.data.transportRequests.nodes.map((node: any) => node.id)).toContain(id);
+
+    // Events flow between the embedded databases as well, across the restart: the trip is offered in ems, an
+    // agency accepts it, and the hospital follows.
+    await eventually(async () => {
+      const offers: any = await execute(`{ availableTrips(first: 100) { nodes { id } } }`, {}, 'dispatcher@agency-1.demo');
+      expect(offers.data.availableTrips.nodes.map((node: any) => node.id)).toContain(id);
+    });
+    const accepted: any = await execute(
+      `mutation($id: ID!) { respondToTrip(tripId: $id, input: { decision: ACCEPT, etaMinutes: 12 }) { status } }`,
+      { id },
+      'dispatcher@agency-1.demo',
+    );
+    expect(accepted.errors).toBeUndefined();
+    await eventually(async () => {
+      const trip: any = await execute(`query($id: ID!) { transportRequest(id: $id) { status assignedAgency { name } } }`, { id });
+      expect(trip.data.transportRequest).toEqual({ status: 'ACCEPTED', assignedAgency: { name: network.agencies[0]!.name } });
+    });
   });
 });

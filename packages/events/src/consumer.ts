@@ -86,6 +86,21 @@ function lostConnection(error: unknown): boolean {
 
 type Outcome = 'applied' | 'moved' | 'stopped';
 
+/**
+ * Locks the consumer's row until the transaction ends and says whether its cursor is still `expectedCursor`. The
+ * lock makes replicas of this silo take turns; a moved cursor makes the loser re-read the feed.
+ */
+async function holdsCursor(tables: Transaction<EventsDatabase>, name: string, expectedCursor: string): Promise<boolean> {
+  const consumer = await tables
+    .selectFrom('event_consumers')
+    .select('cursor')
+    .where('name', '=', name)
+    .forUpdate()
+    .modifyEnd(label('lockEventConsumer'))
+    .executeTakeFirstOrThrow();
+  return consumer.cursor === expectedCursor;
+}
+
 /** Applies `events` and advances the cursor in one transaction; 'moved' when another replica advanced it first. */
 async function applyEvents<DB>(
   options: ConsumerOptions<DB>,
@@ -95,15 +110,7 @@ async function applyEvents<DB>(
   const { definition } = options;
   return options.db.transaction().execute(async (trx) => {
     const tables = trx as unknown as Transaction<EventsDatabase>;
-    // The row lock makes replicas of this silo take turns; the cursor check makes the loser re-read the feed.
-    const consumer = await tables
-      .selectFrom('event_consumers')
-      .select('cursor')
-      .where('name', '=', definition.name)
-      .forUpdate()
-      .modifyEnd(label('lockEventConsumer'))
-      .executeTakeFirstOrThrow();
-    if (consumer.cursor !== expectedCursor) return 'moved';
+    if (!(await holdsCursor(tables, definition.name, expectedCursor))) return 'moved';
     const handled = events.filter((event) => definition.handlers[event.type as EventType]);
     let applied = 0;
     if (handled.length > 0) {
@@ -146,14 +153,7 @@ async function parkEvent<DB>(options: ConsumerOptions<DB>, event: FeedEvent, exp
   const { definition } = options;
   return options.db.transaction().execute(async (trx): Promise<'applied' | 'moved'> => {
     const tables = trx as unknown as Transaction<EventsDatabase>;
-    const consumer = await tables
-      .selectFrom('event_consumers')
-      .select('cursor')
-      .where('name', '=', definition.name)
-      .forUpdate()
-      .modifyEnd(label('lockEventConsumer'))
-      .executeTakeFirstOrThrow();
-    if (consumer.cursor !== expectedCursor) return 'moved';
+    if (!(await holdsCursor(tables, definition.name, expectedCursor))) return 'moved';
     const now = new Date();
     const parked = await tables
       .insertInto('parked_events')
