@@ -1,7 +1,7 @@
 import { demo } from '@medport/domain';
 import { errorCodes, postGraphQL } from '@medport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, rows, sql } from './support/eventually.js';
+import { eventually, rows, siloDb, sql } from './support/eventually.js';
 import { startStack, type Stack } from './support/stack.js';
 
 // The trip workflow end to end through the gateway: every flow of ARCHITECTURE §3, with the state of all three
@@ -246,6 +246,60 @@ describe('trip cancelled or expired', () => {
     const before = await everythingAbout(tripId);
     expect(errorCodes(await run('crew@agency-1.demo', REPORT_PROGRESS, { tripId, status: 'EN_ROUTE' }))).toEqual(['CONFLICT']);
     expect(await everythingAbout(tripId)).toEqual(before);
+  });
+
+  it('carries on in every silo when the crew had the patient on board before the cancellation reached ems', async () => {
+    if (stack.databases.hospital.kind !== 'postgres') throw new Error('This test holds a row lock on PostgreSQL to delay the hospital.');
+    const tripId = await requestTrip();
+    await offered(tripId);
+    expect((await run('dispatcher@agency-1.demo', RESPOND, { tripId, input: { decision: 'ACCEPT', etaMinutes: 20 } })).errors).toBeUndefined();
+    const unitId = await newUnit('agency-1');
+    expect((await run('dispatcher@agency-1.demo', ASSIGN_UNIT, { tripId, unitId })).errors).toBeUndefined();
+    await eventually(async () => expect((await tripAsCenter(tripId)).status).toBe('ASSIGNED'));
+
+    // The hospital stops hearing from ems (its consumer waits on a lock, as in an outage) while the crew loads the
+    // patient; the coordinator, still seeing ASSIGNED, cancels.
+    let release!: () => void;
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const holding = siloDb(stack, 'hospital')
+      .transaction()
+      .execute(async (trx) => {
+        await sql`select cursor from event_consumers where name = 'hospital.from-ems' for update`.execute(trx);
+        locked();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+    await lockTaken;
+    for (const status of ['EN_ROUTE', 'AT_PICKUP', 'TRANSPORTING']) {
+      expect((await run('crew@agency-1.demo', REPORT_PROGRESS, { tripId, status })).errors).toBeUndefined();
+    }
+    const cancelled = await run(
+      'coordinator@hospital-1.demo',
+      `mutation($id: ID!) { cancelTransportRequest(id: $id, input: { reason: SCHEDULING_CHANGE, party: HOSPITAL }) { status } }`,
+      { id: tripId },
+    );
+    expect(cancelled.data.cancelTransportRequest.status).toBe('CANCELLED');
+    release();
+    await holding;
+
+    // The patient is on board: the crew's report wins over the cancellation everywhere, and the trip ends normally.
+    await eventually(async () => {
+      expect((await tripAsCenter(tripId)).status).toBe('TRANSPORTING');
+      expect((await factOf(tripId)).status).toBe('TRANSPORTING');
+    });
+    expect((await emsCopyOf(tripId)).status).toBe('TRANSPORTING');
+    const trip = await tripAsCenter(tripId);
+    expect(trip.cancellation).toBeNull();
+    // History in the order things happened: the crew's steps came before the cancellation was decided.
+    expect(trip.history.map((entry: { status: string }) => entry.status)).toEqual(['REQUESTED', 'ACCEPTED', 'ASSIGNED', 'EN_ROUTE', 'AT_PICKUP', 'TRANSPORTING', 'CANCELLED']);
+    for (const status of ['AT_DESTINATION', 'COMPLETED']) {
+      expect((await run('crew@agency-1.demo', REPORT_PROGRESS, { tripId, status })).errors).toBeUndefined();
+    }
+    await eventually(async () => {
+      expect((await tripAsCenter(tripId)).status).toBe('COMPLETED');
+      expect((await factOf(tripId)).status).toBe('COMPLETED');
+    });
+    expect(await unitStatus(unitId)).toBe('AVAILABLE');
   });
 
   it('refuses to accept a cancelled trip, changing nothing in any silo', async () => {

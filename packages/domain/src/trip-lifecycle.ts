@@ -63,6 +63,16 @@ export function canReach(from: TransportStatus, to: TransportStatus): boolean {
 }
 
 /**
+ * Whether a crew's report overrides a cancellation. A cancellation decided on stale knowledge (the hospital still
+ * saw the unit at the pickup, its events delayed by an outage) cannot unload a patient: once the crew reports the
+ * patient on board or beyond, the trip carries on, and every silo follows the crew rather than the cancellation.
+ * This is the one way out of a terminal status.
+ */
+export function overridesCancellation(current: TransportStatus, reported: TransportStatus): boolean {
+  return current === 'CANCELLED' && !isCancellable(reported) && FORWARD_PATH.includes(reported);
+}
+
+/**
  * Position of a status on the way to an end, used to ignore events that arrive late: an event whose status is
  * not ahead of the current one never moves a trip backwards. Terminal states rank last.
  */

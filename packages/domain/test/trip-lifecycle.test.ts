@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedTransitions, canReach, canTransition, enumValues, isCancellable, lifecycleRank, TransportStatusEnum } from '../src/index.js';
+import { allowedTransitions, canReach, canTransition, enumValues, isCancellable, lifecycleRank, overridesCancellation, TransportStatusEnum } from '../src/index.js';
 
 describe('trip lifecycle', () => {
   it('moves forward one step at a time along the documented path', () => {
@@ -58,5 +58,16 @@ describe('trip lifecycle', () => {
         if (canTransition(from, to)) expect(canReach(from, to), `${from} -> ${to}`).toBe(true);
       }
     }
+  });
+
+  it('lets only a report of the patient on board or beyond override a cancellation', () => {
+    for (const reported of ['TRANSPORTING', 'AT_DESTINATION', 'COMPLETED'] as const) {
+      expect(overridesCancellation('CANCELLED', reported)).toBe(true);
+    }
+    for (const reported of ['REQUESTED', 'ACCEPTED', 'ASSIGNED', 'EN_ROUTE', 'AT_PICKUP', 'CANCELLED', 'EXPIRED'] as const) {
+      expect(overridesCancellation('CANCELLED', reported)).toBe(false);
+    }
+    expect(overridesCancellation('EXPIRED', 'TRANSPORTING')).toBe(false);
+    expect(overridesCancellation('COMPLETED', 'TRANSPORTING')).toBe(false);
   });
 });

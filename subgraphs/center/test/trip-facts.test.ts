@@ -259,6 +259,25 @@ describe('trip facts from the hospital feed', () => {
     expect(await requireFact(expired)).toMatchObject({ status: 'EXPIRED', expired_at: at(60) });
   });
 
+  it('follows the hospital when it withdraws a cancellation the crew overtook with the patient on board', async () => {
+    const tripId = randomUUID();
+    const cancellation = { reason: 'SCHEDULING_CHANGE', party: 'HOSPITAL' } as const;
+    await deliver(
+      fromHospital,
+      tripRequested(tripId),
+      statusChanged(tripId, 'AT_PICKUP', at(20)),
+      statusChanged(tripId, 'CANCELLED', at(25), { previousStatus: 'AT_PICKUP', cancellation }),
+      statusChanged(tripId, 'TRANSPORTING', at(24), { previousStatus: 'CANCELLED' }),
+    );
+    expect(await requireFact(tripId)).toMatchObject({
+      status: 'TRANSPORTING',
+      picked_up_at: at(24),
+      cancelled_at: null,
+      cancellation_reason: null,
+      cancellation_party: null,
+    });
+  });
+
   it('takes a plan change only when its version is newer than the plan the fact holds', async () => {
     const tripId = randomUUID();
     await deliver(fromHospital, tripRequested(tripId), planChanged(tripId, 3, { transportLevel: 'CCT', priority: 'EMERGENT', scheduledPickupAt: null }));

@@ -1,4 +1,4 @@
-import { isTerminal, lifecycleRank, MILESTONE_COLUMN, type EventContracts } from '@medport/domain';
+import { isTerminal, lifecycleRank, MILESTONE_COLUMN, overridesCancellation, type EventContracts } from '@medport/domain';
 import { jsonText } from '@medport/database';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
 
@@ -49,7 +49,11 @@ export function factOnStatusChanged(fact: TripFactRow, event: EventContracts['Tr
   // request time belongs to TripRequested, which also completes the fact.
   const column = MILESTONE_COLUMN[event.status];
   if (event.status !== 'REQUESTED' && fact[column] === null) changes[column] = new Date(event.occurredAt);
-  const forward = !isTerminal(fact.status) && lifecycleRank(event.status) > lifecycleRank(fact.status);
+  // The hospital withdraws a cancellation the crew overtook (the patient was already on board): the trip was not
+  // cancelled after all.
+  const withdrawsCancellation = overridesCancellation(fact.status, event.status);
+  if (withdrawsCancellation) Object.assign(changes, { cancelled_at: null, cancellation_reason: null, cancellation_party: null });
+  const forward = withdrawsCancellation || (!isTerminal(fact.status) && lifecycleRank(event.status) > lifecycleRank(fact.status));
   if (forward) changes.status = event.status;
   // The agency of the newest status is the trip's; a late event only fills an agency the fact lacks.
   if (event.agencyId && (forward || fact.agency_id === null)) changes.agency_id = event.agencyId;

@@ -1,5 +1,5 @@
 import { publishEvent, type TypedEvent } from '@medport/events';
-import { isCancellable, isTerminal, lifecycleRank, MILESTONE_COLUMN, newId, type TransportStatus } from '@medport/domain';
+import { isCancellable, isTerminal, lifecycleRank, MILESTONE_COLUMN, newId, overridesCancellation, type TransportStatus } from '@medport/domain';
 import type { Transaction } from 'kysely';
 import type { HospitalDatabase } from '../../database.js';
 import type { FacilityRow } from '../facilities/facilities.table.js';
@@ -81,32 +81,57 @@ function movesForward(current: TransportStatus, reported: TransportStatus): bool
 }
 
 /**
+ * Whether a report that moves nothing still records when its step happened: a step behind the trip on its way (a
+ * report parked and retried after later ones), or a crew's step taken before a cancellation reached it.
+ */
+function recordsLateStep(current: TransportStatus, reported: TransportStatus): boolean {
+  if (reported === 'CANCELLED' || reported === 'EXPIRED' || current === 'EXPIRED') return false;
+  return current === 'CANCELLED' || lifecycleRank(reported) < lifecycleRank(current);
+}
+
+const CANCELLATION_WITHDRAWN =
+  'The crew reported the patient on board after the trip was cancelled; the cancellation was withdrawn and the trip carries on.';
+
+/**
  * ems decided something about a trip: an agency accepted it (ems settles the race), assigned a unit, reported
  * progress, or the offer expired. The hospital, which owns the trip's status, applies it, stamps its history and
- * announces the change to everyone.
+ * announces the change to everyone. A report behind the trip changes no status but still records its time, so a
+ * step whose event was parked and retried late is not missing from the history and the center's KPIs.
  */
 export async function onTripProgressReported(trx: Transaction<HospitalDatabase>, event: TypedEvent<'TripProgressReported'>): Promise<void> {
   const report = event.payload;
   const trip = await lockTransportRequest(trx, EVERY_TRIP, report.tripId);
   // ems only knows trips from this silo's events, so an unknown one is a fault worth parking, not ignoring.
   if (!trip) throw new Error(`Transport request ${report.tripId} is unknown to the hospital silo.`);
-  if (!movesForward(trip.status, report.status)) return;
-  // After acceptance only the accepting agency moves the trip; anything else is stale (the trip was cancelled and
-  // requested anew is not a thing, but a misrouted report must never reassign a trip).
+  // After acceptance only the accepting agency moves the trip: a misrouted report must never reassign it.
   if (report.status !== 'ACCEPTED' && report.status !== 'EXPIRED' && trip.assigned_agency_id && report.agencyId !== trip.assigned_agency_id) return;
 
   const occurredAt = new Date(report.occurredAt);
-  const changes: TransportRequestUpdate = { status: report.status, [MILESTONE_COLUMN[report.status]]: occurredAt };
-  if (report.agencyId && report.status !== 'EXPIRED') changes.assigned_agency_id = trip.assigned_agency_id ?? report.agencyId;
-  if (report.unitId) changes.assigned_unit_id = report.unitId;
+  const column = MILESTONE_COLUMN[report.status];
+  const withdrawsCancellation = overridesCancellation(trip.status, report.status);
+  let changes: TransportRequestUpdate;
+  if (movesForward(trip.status, report.status) || withdrawsCancellation) {
+    changes = { status: report.status, [column]: occurredAt };
+    if (withdrawsCancellation) {
+      Object.assign(changes, { cancelled_at: null, cancellation_reason: null, cancellation_party: null, cancellation_notes: null });
+    }
+  } else if (recordsLateStep(trip.status, report.status) && trip[column] === null) {
+    changes = { [column]: occurredAt };
+  } else {
+    return;
+  }
+  if (report.agencyId && report.status !== 'EXPIRED' && !trip.assigned_agency_id) changes.assigned_agency_id = report.agencyId;
+  // The unit of a step forward is the unit now; a late step only fills a unit the trip does not know yet.
+  if (report.unitId && (changes.status || !trip.assigned_unit_id)) changes.assigned_unit_id = report.unitId;
   const changed = await updateTransportRequest(trx, trip.id, changes);
   await insertTripHistory(trx, {
     id: newId(),
     transport_request_id: trip.id,
     status: report.status,
     occurred_at: occurredAt,
-    notes: null,
+    notes: withdrawsCancellation ? CANCELLATION_WITHDRAWN : null,
     updated_by_id: report.reportedById,
   });
-  await publishTripStatusChanged(trx, changed, trip.status, occurredAt);
+  // A late step is announced with its own status: consumers record its time and, being behind, move nothing.
+  await publishTripStatusChanged(trx, changes.status ? changed : { ...changed, status: report.status }, trip.status, occurredAt);
 }

@@ -77,6 +77,9 @@ export interface TransportRequestFilterInput {
   requested?: TimeRange | null;
 }
 
+/** The columns of a trip's plan: what ems and the center keep a copy of. */
+const PLAN_COLUMNS = ['destination_facility_id', 'transport_level', 'priority', 'special_requirements', 'scheduled_pickup_at'] as const;
+
 /**
  * An opaque reference such as an MRN or encounter number. Spaces are refused so that a patient's name is not
  * typed here by mistake: trip records travel to agencies and analytics, names must not.
@@ -285,9 +288,14 @@ export async function changeTransportRequest(
       if (changes.destination_facility_id === trip.origin_facility_id) {
         throw badInput('Origin and destination must be different facilities.', 'destinationFacilityId');
       }
+      // The accepting agency sent a unit for the level asked; another level is another trip.
+      if (changes.transport_level && changes.transport_level !== trip.transport_level && trip.status !== 'REQUESTED') {
+        throw badInput('The level of care can only change until an agency accepts; cancel and request the trip again.', 'transportLevel');
+      }
       if (Object.keys(changes).length === 0) return trip;
       const changed = await updateTransportRequest(trx, trip.id, changes);
-      await publishTripPlanChanged(trx, changed);
+      // Notes stay in the hospital; only a change of plan concerns the agencies and the center.
+      if (PLAN_COLUMNS.some((column) => column in changes)) await publishTripPlanChanged(trx, changed);
       return changed;
     }, (trip) => trip.id);
     context.loaders.transportRequest.clear(id).prime(changed.id, changed);
