@@ -102,6 +102,8 @@ const DEVELOPMENT_EVENTS_SECRET = 'medport-development-events-secret';
 
 export interface EventsConfig {
   secret: string;
+  /** True while the well-known development secret is in use: the feed then serves this machine only. */
+  developmentSecret: boolean;
   /** Each silo's events feed. */
   feeds: Record<'hospital' | 'ems' | 'center', string>;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -155,6 +157,7 @@ export function loadSubgraphConfig(
     auth: authConfigOf(parsed),
     events: {
       secret: secret ?? DEVELOPMENT_EVENTS_SECRET,
+      developmentSecret: secret === undefined,
       feeds: { hospital: feedOf('HOSPITAL_URL'), ems: feedOf('EMS_URL'), center: feedOf('CENTER_URL') },
       retry: {
         maxAttempts: parsed.EVENT_MAX_ATTEMPTS as number,

@@ -130,3 +130,9 @@ export const EVENT_PRODUCER = {
   TripProgressReported: 'ems',
   ServiceRegistered: 'center',
 } as const satisfies Record<EventType, 'hospital' | 'ems' | 'center'>;
+
+/**
+ * Payload fields the hospital treats as patient data (its reads of them are audited). Views that show events to
+ * operators leave them out, so those views need no audit of their own.
+ */
+export const PATIENT_DATA_FIELDS: readonly string[] = ['specialRequirements'];

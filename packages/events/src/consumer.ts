@@ -302,7 +302,11 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
       } catch (error) {
         if (stopping.signal.aborted) break;
         feedFailures += 1;
-        if (feedFailures === 1) logger.warn({ ...log, error: describe(error) }, 'feed unreachable; retrying until it answers');
+        if (feedFailures === 1) {
+          logger.warn({ ...log, error: describe(error) }, 'feed unreachable; retrying until it answers');
+          // Operators see why a consumer stands still in its lastError (a silo down, a refused cursor).
+          await recordFailure(describe(error));
+        }
         await sleep(backoff({ ...retry, maxDelayMs: Math.max(retry.maxDelayMs, 5_000) }, feedFailures));
         continue;
       }
@@ -329,7 +333,17 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
     }
   };
 
-  const running = loop().catch((error) => logger.error({ ...log, error: describe(error) }, 'consumer stopped by an unexpected error'));
+  // A fault nobody foresaw must not end the consumer for good: it starts over from its stored cursor.
+  const running = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await loop();
+      } catch (error) {
+        logger.error({ ...log, error: describe(error) }, 'consumer failed unexpectedly; starting over from its stored cursor');
+        await sleep(5_000);
+      }
+    }
+  })();
   return {
     name: definition.name,
     async stop() {

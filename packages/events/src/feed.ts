@@ -26,6 +26,7 @@ interface OutboxFeedRow {
 export async function readFeed(db: Kysely<any>, cursor: string, limit: number): Promise<FeedEvent[]> {
   const after = parseCursor(cursor);
   if (!after) throw new Error(`Invalid feed cursor: ${cursor}`);
+  await requireCursorOfThisDatabase(db, after.transactionId);
   const result = await sql<OutboxFeedRow>`
     select position, transaction_id::text as transaction_id, id, type, aggregate_id, payload, occurred_at
     from outbox_events
@@ -43,22 +44,56 @@ export async function readFeed(db: Kysely<any>, cursor: string, limit: number): 
   }));
 }
 
+/** A cursor that names a transaction this database has not reached: the database was restored or moved. */
+export class CursorAheadOfFeed extends Error {
+  constructor(readonly transactionId: string) {
+    super(
+      `The cursor names transaction ${transactionId}, which this database has not reached: it was restored or moved to ` +
+        'another server, and its transaction ids started again lower. Nothing is served, so nothing is skipped ' +
+        "silently; set the consumer's cursor to 0:0 to read the whole feed again (its inbox makes the replay a no-op).",
+    );
+    this.name = 'CursorAheadOfFeed';
+  }
+}
+
+/**
+ * Transaction ids order the feed, and a database restored from a dump or moved to another server counts them from
+ * lower again: a consumer's old cursor would then stand ahead of every new event and skip them all. Such a cursor
+ * is refused instead.
+ */
+async function requireCursorOfThisDatabase(db: Kysely<any>, transactionId: string): Promise<void> {
+  const result = await sql<{ ahead: boolean }>`
+    select ${transactionId}::xid8 >= pg_snapshot_xmax(pg_current_snapshot()) as ahead /* checkFeedCursor */`.execute(db);
+  if (result.rows[0]?.ahead) throw new CursorAheadOfFeed(transactionId);
+}
+
 /**
  * Wakes the requests waiting for new events. `notify` is called for every NOTIFY on the outbox channel, from any
  * replica of this silo, since they share the database.
  */
 export class OutboxSignal {
   private waiters = new Set<() => void>();
+  /** Counts notifications, so a reader can tell whether one came while it was reading. */
+  private received = 0;
+
+  get notifications(): number {
+    return this.received;
+  }
 
   notify = () => {
+    this.received += 1;
     const waiting = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiting) wake();
   };
 
-  /** Resolves on the next notification, after `ms`, or when `signal` aborts, whichever comes first. */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next notification, after `ms`, or when `signal` aborts, whichever comes first; at once when a
+   * notification came since the reader saw `notifications` equal to `since`.
+   */
+  wait(ms: number, signal?: AbortSignal, since = this.received): Promise<void> {
     return new Promise((resolve) => {
+      if (since !== this.received) return resolve();
       const done = () => {
         clearTimeout(timer);
         this.waiters.delete(done);
@@ -102,17 +137,23 @@ export async function readFeedWaiting(
 ): Promise<FeedEvent[]> {
   const deadline = Date.now() + options.waitMs;
   for (;;) {
+    // A NOTIFY that arrives while this reads must not be slept through.
+    const seen = outbox.notifications;
     const events = await readFeed(db, cursor, options.limit);
     const left = deadline - Date.now();
     if (events.length > 0 || left <= 0 || options.signal?.aborted) return events;
     const held = await eventsHeldBack(db, cursor);
-    await outbox.wait(held ? Math.min(left, HELD_BACK_RECHECK_MS) : left, options.signal);
+    await outbox.wait(held ? Math.min(left, HELD_BACK_RECHECK_MS) : left, options.signal, seen);
   }
 }
 
 function sameSecret(given: string, expected: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(given), digest(expected));
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown) {
@@ -125,12 +166,17 @@ function sendJson(response: ServerResponse, status: number, body: unknown) {
  * It is internal: callers present the shared events secret as a bearer token, and the route answers 401 to
  * anyone else (the feed carries no patient data, but it is the network's whole activity).
  */
-export function eventFeedRoute(db: Kysely<any>, outbox: OutboxSignal, secret: string) {
+export function eventFeedRoute(db: Kysely<any>, outbox: OutboxSignal, secret: string, options: { loopbackOnly?: boolean } = {}) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/events') return false;
     if (request.method !== 'GET') {
       sendJson(response, 405, { error: 'Use GET.' });
+      return true;
+    }
+    // With the well-known development secret the feed serves this machine only.
+    if (options.loopbackOnly && !isLoopback(request.socket.remoteAddress)) {
+      sendJson(response, 403, { error: 'Set EVENTS_SECRET to serve the events feed to other machines.' });
       return true;
     }
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -148,8 +194,13 @@ export function eventFeedRoute(db: Kysely<any>, outbox: OutboxSignal, secret: st
     // A consumer that gives up (or a replica shutting down) ends the wait at once.
     const gone = new AbortController();
     response.on('close', () => gone.abort());
-    const events = await readFeedWaiting(db, outbox, after, { limit, waitMs, signal: gone.signal });
-    if (!response.destroyed) sendJson(response, 200, { events });
+    try {
+      const events = await readFeedWaiting(db, outbox, after, { limit, waitMs, signal: gone.signal });
+      if (!response.destroyed) sendJson(response, 200, { events });
+    } catch (error) {
+      if (!(error instanceof CursorAheadOfFeed)) throw error;
+      sendJson(response, 409, { error: error.message });
+    }
     return true;
   };
 }
@@ -176,8 +227,9 @@ export function httpFeedSource(name: string, feedUrl: string, secret: string): F
         signal: AbortSignal.any([signal, timeout]),
       });
       if (!response.ok) throw new Error(`The ${name} feed answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
-      const body = (await response.json()) as { events: FeedEvent[] };
-      return body.events;
+      const body = (await response.json()) as { events?: unknown };
+      if (!Array.isArray(body.events)) throw new Error(`The ${name} feed answered without an events list.`);
+      return body.events as FeedEvent[];
     },
   };
 }

@@ -1,6 +1,6 @@
 import { requireRole, type Viewer } from '@medport/auth';
 import { label } from '@medport/database';
-import type { EventType } from '@medport/domain';
+import { PATIENT_DATA_FIELDS, type EventType } from '@medport/domain';
 import { cursorTime, isId, notFound, parsePage, toConnection, type PageArgs } from '@medport/graphql';
 import { parse, type DocumentNode } from 'graphql';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -81,6 +81,14 @@ export async function retryParkedEvent<DB>(db: Kysely<DB>, consumers: readonly C
   }
 }
 
+/** An event as operators see it: patient data replaced by a marker that says it was left out. */
+function withoutPatientData(event: FeedEvent): FeedEvent {
+  if (typeof event.payload !== 'object' || event.payload === null) return event;
+  const payload: Record<string, unknown> = { ...(event.payload as Record<string, unknown>) };
+  for (const field of PATIENT_DATA_FIELDS) if (field in payload) payload[field] = '[patient data left out]';
+  return { ...event, payload };
+}
+
 /** The operators' view of event delivery; identical in every silo, so the types are shareable. */
 const EVENT_TYPE_DEFS = `
 "A consumer of another silo's events: where it is in that silo's feed and what it could not apply."
@@ -106,7 +114,7 @@ type ParkedEvent @shareable {
   consumer: String!
   eventId: ID!
   eventType: String!
-  "The event as delivered, as JSON text (ids and times; never patient data)."
+  "The event as delivered, as JSON text: ids, times and the plan of a trip, with patient data left out."
   event: String!
   "The last error."
   error: String!
@@ -184,7 +192,7 @@ extend type Mutation {
       ParkedEvent: {
         eventId: (row: ParkedEventRow) => row.event_id,
         eventType: (row: ParkedEventRow) => row.event_type,
-        event: (row: ParkedEventRow) => JSON.stringify(row.event),
+        event: (row: ParkedEventRow) => JSON.stringify(withoutPatientData(row.event as FeedEvent)),
         parkedAt: (row: ParkedEventRow) => row.parked_at,
         lastAttemptAt: (row: ParkedEventRow) => row.last_attempt_at,
         resolvedAt: (row: ParkedEventRow) => row.resolved_at,

@@ -56,6 +56,16 @@ describe('the feed route and its wake-up (PostgreSQL)', () => {
     expect(((await allowed.json()) as { events: unknown[] }).events).toHaveLength(1);
   });
 
+  it('refuses with 409 a cursor this database has not reached (restored or moved), serving nothing', async () => {
+    await publish(producer.db, ['after-a-restore']);
+    const response = await get('?after=18446744073709551000:1&waitMs=0');
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { error: string }).error).toMatch(/has not reached.*0:0/s);
+    await expect(
+      httpFeedSource('hospital', feed.url, FEED_SECRET).read('18446744073709551000:1', { limit: 10, waitMs: 0, signal: new AbortController().signal }),
+    ).rejects.toThrow(/answered 409/);
+  });
+
   it('answers 400 to a malformed cursor, limit or wait, and 405 to anything but GET', async () => {
     const malformed = [
       'after=abc',
@@ -79,10 +89,9 @@ describe('the feed route and its wake-up (PostgreSQL)', () => {
       expect({ query, status: response.status }).toEqual({ query, status: 400 });
     }
     expect((await get('?after=0:0', undefined, 'POST')).status).toBe(405);
-    // The largest values that fit are a well-formed cursor (nothing is after them).
+    // The largest values that fit are a well-formed cursor (not 400), but one no database has reached (409).
     const last = await get('?after=18446744073709551615:9223372036854775807');
-    expect(last.status).toBe(200);
-    expect(await last.json()).toEqual({ events: [] });
+    expect(last.status).toBe(409);
   });
 
   it('wakes a consumer in a long poll as soon as an event is committed', async () => {

@@ -179,7 +179,7 @@ export async function startSubgraph<DB, Loaders>(
   // The outbox feed wakes waiting consumers of other silos when any replica of this silo commits events.
   const outbox = new OutboxSignal();
   const stopListening = await database.listen(OUTBOX_CHANNEL, outbox.notify);
-  const feedRoute = eventFeedRoute(database.db, outbox, config.events.secret);
+  const feedRoute = eventFeedRoute(database.db, outbox, config.events.secret, { loopbackOnly: config.events.developmentSecret });
   const siloRoutes = definition.httpRoutes?.(database.db);
   const server = createGraphQLHttpServer({
     apollo,
