@@ -84,6 +84,32 @@ describe('event delivery, as a center administrator sees it', () => {
     expect(retried.data.retryHospitalParkedEvent).toMatchObject({ resolvedAt: null, attempts: 3 });
   });
 
+  it('shows a parked event to operators with the patient data of its payload left out', async () => {
+    // A plan change of a trip ems never received parks in ems until its TripRequested arrives.
+    const unknownTrip = newId();
+    await (siloDb(stack, 'hospital') as Kysely<any>).transaction().execute((trx) =>
+      publishEvent(trx, 'TripPlanChanged', unknownTrip, {
+        tripId: unknownTrip,
+        hospitalId: network.hospitals[0]!.id,
+        version: 2,
+        destinationFacilityId: destination!.id,
+        transportLevel: 'ALS',
+        priority: 'URGENT',
+        specialRequirements: ['VENTILATOR'],
+        scheduledPickupAt: null,
+      }),
+    );
+    const parked = await eventually(async () => {
+      const response = await run('admin@center.demo', `query { emsParkedEvents(first: 10) { nodes { eventType event error } } }`);
+      const node = response.data.emsParkedEvents.nodes.find((candidate: { eventType: string }) => candidate.eventType === 'TripPlanChanged');
+      expect(node).toBeDefined();
+      return node;
+    });
+    expect(parked.error).toContain('unknown to the ems silo');
+    const payload = JSON.parse(parked.event).payload;
+    expect(payload).toMatchObject({ tripId: unknownTrip, transportLevel: 'ALS', specialRequirements: '[patient data left out]' });
+  });
+
   it('shows event delivery to center administrators only', async () => {
     for (const email of ['analyst@center.demo', 'coordinator@hospital-1.demo', 'dispatcher@agency-1.demo']) {
       expect(errorCodes(await run(email, CONSUMERS))).toEqual(['FORBIDDEN']);

@@ -165,6 +165,34 @@ describe('agencies joining the network (ServiceRegistered)', () => {
   });
 });
 
+describe('agency names', () => {
+  it('creates an agency whose name an ems agency already carries: names identify no agency, the center keeps registrations apart', async () => {
+    const first = registration();
+    await applyEvent(db(), eventOf('ServiceRegistered', first.agencyId, first));
+    // The center registers the same name again: its registry checks names against its own registrations only.
+    const second = { ...registration(), name: first.name };
+    await applyEvent(db(), eventOf('ServiceRegistered', second.agencyId, second));
+
+    const named = await db().selectFrom('agencies').select('id').where('name', '=', first.name).orderBy('id').execute();
+    expect(named.map((row) => row.id)).toEqual([first.agencyId, second.agencyId].sort());
+  });
+
+  it('lets an agency take a name another agency carries, so renaming tells its staff nothing about other agencies', async () => {
+    const taken = await registerAgency(db());
+    const renamed = await registerAgency(db());
+    const { name } = await db().selectFrom('agencies').select('name').where('id', '=', taken).executeTakeFirstOrThrow();
+    const response = await service.asViewer<{ updateAgency: { id: string; name: string } }>(
+      staffOf(renamed, 'EMS_ADMIN'),
+      `mutation ($id: ID!, $name: String!) { updateAgency(id: $id, input: { name: $name }) { id name } }`,
+      { id: renamed, name: name.toLowerCase() },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.updateAgency).toEqual({ id: renamed, name: name.toLowerCase() });
+    const names = await db().selectFrom('agencies').select(['id', 'name']).where('id', 'in', [taken, renamed]).execute();
+    expect(Object.fromEntries(names.map((row) => [row.id, row.name]))).toEqual({ [taken]: name, [renamed]: name.toLowerCase() });
+  });
+});
+
 describe('availableTrips', () => {
   it('lists the offers an agency may still answer, soonest deadline first, page by page', async () => {
     const agency = await registerAgency(db());
@@ -386,6 +414,27 @@ describe('respondToTrip', () => {
       expect(response.errors![0]!.message).toMatch(message);
       expect(await tripState(db(), tripId)).toEqual(before);
     }
+  });
+
+  it('refuses an acceptance with CONFLICT when the agency no longer provides the trip’s level, writes nothing, and still lets it decline', async () => {
+    const agency = await registerAgency(db(), { levels: ['BLS', 'ALS'] });
+    const tripId = await requestTrip(db(), { transportLevel: 'ALS', preferredAgencyIds: [agency] });
+    // After the offer, the agency stops providing ALS.
+    const changed = await service.asViewer(
+      staffOf(agency, 'EMS_ADMIN'),
+      `mutation ($id: ID!) { updateAgency(id: $id, input: { capabilities: [BLS] }) { id } }`,
+      { id: agency },
+    );
+    expect(changed.errors).toBeUndefined();
+
+    const before = await tripState(db(), tripId);
+    const refused = await service.asViewer(staffOf(agency), RESPOND, { tripId, input: { decision: 'ACCEPT', etaMinutes: 12 } });
+    expect(errorCodes(refused)).toEqual(['CONFLICT']);
+    expect(refused.errors![0]!.message).toMatch(/does not provide ALS/);
+    expect(await tripState(db(), tripId)).toEqual(before);
+
+    const declined = await service.asViewer(staffOf(agency), RESPOND, { tripId, input: { decision: 'DECLINE', declineReason: 'No ALS crew any more' } });
+    expect(declined.errors).toBeUndefined();
   });
 
   it('answers a trip never offered to the agency with NOT_FOUND, exactly like an unknown id, and writes nothing', async () => {

@@ -10,6 +10,7 @@ import {
   applyEvent,
   ASSIGN,
   eventOf,
+  freshPlace,
   minutesFromNow,
   outbox,
   PROGRESS,
@@ -17,6 +18,7 @@ import {
   requestTrip,
   RESPOND,
   staffOf,
+  tripRequest,
   tripState,
 } from './workflow-support.js';
 
@@ -63,6 +65,20 @@ function statusChanged(tripId: string, status: TransportStatus, previousStatus: 
     unitId: null,
     cancellation: status === 'CANCELLED' ? { reason: 'PATIENT_CONDITION_CHANGED', party: 'HOSPITAL' } : null,
     ...extra,
+  });
+}
+
+function planChanged(tripId: string, version: number, plan: Partial<EventContracts['TripPlanChanged']> = {}) {
+  return eventOf('TripPlanChanged', tripId, {
+    tripId,
+    hospitalId: newId(),
+    version,
+    destinationFacilityId: newId(),
+    transportLevel: 'BLS',
+    priority: 'URGENT',
+    specialRequirements: [],
+    scheduledPickupAt: null,
+    ...plan,
   });
 }
 
@@ -201,7 +217,7 @@ describe("the hospital's events about a trip (TripStatusChanged, TripPlanChanged
     expect((await tripState(db(), open)).responses.map((response) => response.status)).toEqual(['WITHDRAWN']);
   });
 
-  it('ignores the echo of a status ems caused, a repeated event, an event behind the copy, and a trip it never saw', async () => {
+  it('ignores the echo of a status ems caused, a repeated event and an event behind the copy', async () => {
     const { agency, tripId, unitId } = await assignedTrip();
     const crew = staffOf(agency, 'EMS_CREW');
     expect((await service.asViewer(crew, PROGRESS, { tripId, status: 'EN_ROUTE' })).errors).toBeUndefined();
@@ -218,7 +234,6 @@ describe("the hospital's events about a trip (TripStatusChanged, TripPlanChanged
     ] as const) {
       await applyEvent(db(), statusChanged(tripId, status, previous, { agencyId: agency, unitId }));
     }
-    await applyEvent(db(), statusChanged(newId(), 'CANCELLED', 'REQUESTED'));
     expect(await tripState(db(), tripId)).toEqual(before);
     expect(await unitStatus(unitId)).toBe(unitBefore);
 
@@ -236,6 +251,70 @@ describe("the hospital's events about a trip (TripStatusChanged, TripPlanChanged
     await applyEvent(db(), statusChanged(moving.tripId, 'CANCELLED', 'AT_PICKUP'));
     expect(await tripState(db(), moving.tripId)).toEqual(onBoard);
     expect(await unitStatus(moving.unitId)).toBe('TRANSPORTING');
+  });
+
+  it('fails a status or plan change of a trip it never received, writing nothing, so the event parks behind its TripRequested', async () => {
+    const counts = async () =>
+      Promise.all(
+        (['trips', 'trip_responses', 'trip_progress', 'outbox_events'] as const).map(async (table) =>
+          Number((await db().selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+        ),
+      );
+    const agency = await registerAgency(db());
+    const request = tripRequest({ preferredAgencyIds: [agency] });
+    const tripId = request.tripId;
+    const cancellation = statusChanged(tripId, 'CANCELLED', 'REQUESTED');
+    const before = await counts();
+
+    // The TripRequested is parked: every later event of the trip fails, naming the trip, instead of being applied as a no-op.
+    const unknown = new RegExp(`Transport request ${tripId} is unknown to the ems silo`);
+    await expect(applyEvent(db(), cancellation)).rejects.toThrow(unknown);
+    await expect(applyEvent(db(), planChanged(tripId, 2, { transportLevel: 'ALS' }))).rejects.toThrow(unknown);
+    // An id that is not a UUID can never name a trip: its events fail for good.
+    await expect(applyEvent(db(), statusChanged('not-an-id', 'CANCELLED', 'REQUESTED'))).rejects.toThrow(/not-an-id/);
+    await expect(applyEvent(db(), planChanged('not-an-id', 2))).rejects.toThrow(/not-an-id/);
+    expect(await counts()).toEqual(before);
+
+    // The operator retries in order: the request, then the cancellation, which now ends the trip for good.
+    await applyEvent(db(), eventOf('TripRequested', tripId, request));
+    await applyEvent(db(), cancellation);
+    const { trip, responses } = await tripState(db(), tripId);
+    expect(trip!.status).toBe('CANCELLED');
+    expect(responses.map((response) => response.status)).toEqual(['WITHDRAWN']);
+  });
+
+  it('withdraws the waiting offers of agencies without the new level when a plan changes the level of a trip still REQUESTED, and offers it to nobody new', async () => {
+    const origin = freshPlace();
+    const basicOnly = await registerAgency(db(), { levels: ['BLS'] });
+    const advanced = await registerAgency(db(), { levels: ['BLS', 'ALS'] });
+    const declinedBasic = await registerAgency(db(), { levels: ['BLS'] });
+    // Covers the pickup and provides the new level, but not the one the trip was requested with.
+    const advancedOnlyNearby = await registerAgency(db(), { levels: ['ALS'], area: { ...origin, radiusKm: 20 } });
+    const tripId = await requestTrip(db(), { origin, transportLevel: 'BLS', preferredAgencyIds: [basicOnly, advanced, declinedBasic] });
+    const declining = await service.asViewer(staffOf(declinedBasic), RESPOND, { tripId, input: { decision: 'DECLINE', declineReason: 'No crew' } });
+    expect(declining.errors).toBeUndefined();
+
+    await applyEvent(db(), planChanged(tripId, 2, { transportLevel: 'ALS' }));
+
+    const { trip, responses, events } = await tripState(db(), tripId);
+    expect(trip).toMatchObject({ status: 'REQUESTED', transport_level: 'ALS', version: 2 });
+    expect(Object.fromEntries(responses.map((response) => [response.agency_id, response.status]))).toEqual({
+      [basicOnly]: 'WITHDRAWN',
+      [advanced]: 'PENDING',
+      [declinedBasic]: 'DECLINED',
+    });
+    expect(responses.some((response) => response.agency_id === advancedOnlyNearby)).toBe(false);
+    expect(events.map((event) => event.type)).toEqual(['TripOffered', 'TripResponded']);
+    const late = await service.asViewer(staffOf(basicOnly), RESPOND, { tripId, input: { decision: 'ACCEPT', etaMinutes: 10 } });
+    expect(errorCodes(late)).toEqual(['CONFLICT']);
+
+    // A plan that keeps the level, or one older than the copy's, leaves the offers as they are.
+    const settled = await tripState(db(), tripId);
+    await applyEvent(db(), planChanged(tripId, 3, { transportLevel: 'ALS', priority: 'ROUTINE' }));
+    await applyEvent(db(), planChanged(tripId, 1, { transportLevel: 'WHEELCHAIR_VAN' }));
+    const after = await tripState(db(), tripId);
+    expect(after.trip).toMatchObject({ transport_level: 'ALS', priority: 'ROUTINE', version: 3 });
+    expect(after.responses).toEqual(settled.responses);
   });
 
   it('follows the hospital forward when it is ahead: a trip the hospital expired ends its waiting offers as EXPIRED', async () => {

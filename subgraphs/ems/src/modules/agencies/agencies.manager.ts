@@ -1,11 +1,9 @@
 import { auditedChange } from '@medport/audit';
 import { forbidden, requireActingFor, requireRole } from '@medport/auth';
-import { isUniqueViolation } from '@medport/database';
 import type { ServiceStatus, SpecialRequirement, TransportLevel, UserRole } from '@medport/domain';
 import {
   addressColumns,
   badInput,
-  conflict,
   hiddenRecord,
   isId,
   notFound,
@@ -81,15 +79,6 @@ function requireEmail(value: string | null | undefined): string | null {
   return email;
 }
 
-async function withUniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isUniqueViolation(error, 'agencies_name_key')) throw conflict(`An agency named "${name}" already exists.`);
-    throw error;
-  }
-}
-
 /** One agency the caller sees; another agency is NOT_FOUND for an agency's staff, exactly like an unknown id. */
 export async function getAgency(context: EmsContext, id: string): Promise<AgencyRow> {
   const agency = isId(id) ? await context.loaders.agency.load(id) : null;
@@ -117,7 +106,7 @@ export function changeAgency(context: EmsContext, id: string, input: UpdateAgenc
     return commit(
       async (trx) => {
         if (Object.keys(changes).length === 0) return agency;
-        const updated = await withUniqueName(changes.name, () => updateAgency(trx, agency.id, changes));
+        const updated = await updateAgency(trx, agency.id, changes);
         if (!updated) throw notFound('Agency', id);
         return updated;
       },
@@ -128,6 +117,8 @@ export function changeAgency(context: EmsContext, id: string, input: UpdateAgenc
 
 function agencyChanges(input: UpdateAgencyInput): AgencyUpdate {
   const changes: AgencyUpdate = {};
+  // Any name is accepted, one another agency carries too: names identify nothing (the center's registry keeps
+  // registrations apart), and a refusal would tell an agency's staff what other agencies are called.
   if (input.name != null) changes.name = requireText(input.name, 'name');
   if (input.contactName !== undefined) changes.contact_name = optionalText(input.contactName, 'contactName', 200);
   if (input.phone !== undefined) changes.phone = optionalText(input.phone, 'phone', 40);

@@ -5,7 +5,16 @@ import type { Transaction } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
 import { chooseAgencies } from './trips.dispatch.js';
 import { unitFollowsTrip } from './trips.progress.js';
-import { applyTripPlan, endPendingResponses, insertOffers, insertTripCopy, lockTrip, updateTrip } from './trips.repository.js';
+import {
+  applyTripPlan,
+  endPendingResponses,
+  insertOffers,
+  insertTripCopy,
+  lockTrip,
+  updateTrip,
+  withdrawOffersToAgenciesWithoutLevel,
+} from './trips.repository.js';
+import type { TripRow } from './trips.table.js';
 
 /**
  * A hospital requested a trip: ems keeps its copy (what agencies need to decide, nothing about the patient) and
@@ -38,17 +47,41 @@ export async function onTripRequested(trx: Transaction<EmsDatabase>, event: Type
   await publishEvent(trx, 'TripOffered', trip.id, { tripId: trip.id, hospitalId: trip.hospital_id, agencyIds, offeredAt: offeredAt.toISOString() });
 }
 
-/** The hospital changed a trip's plan: applied when it is newer than the plan the copy holds, ignored otherwise. */
+/**
+ * The copy of the trip a later event of the hospital is about, locked. ems learns of a trip only from its
+ * TripRequested, which comes before every other event of the trip in the hospital's feed; a trip missing here means
+ * that request failed and is parked. An event about it must then fail too, and park behind it, rather than be
+ * recorded as applied and lost: a cancellation dropped now would let the retried request bring the trip back as
+ * REQUESTED. An operator retries the parked events in order, the request first.
+ */
+async function lockKnownTrip(trx: Transaction<EmsDatabase>, tripId: string): Promise<TripRow> {
+  // No trip can have an id that is not a UUID: the event can never apply, and parking it shows the fault.
+  if (!isId(tripId)) throw new Error(`Transport request ${JSON.stringify(tripId)} is not a valid id; the ems silo can never apply it.`);
+  const trip = await lockTrip(trx, tripId);
+  if (!trip) throw new Error(`Transport request ${tripId} is unknown to the ems silo.`);
+  return trip;
+}
+
+/**
+ * The hospital changed a trip's plan: applied when it is newer than the plan the copy holds, ignored otherwise. A
+ * trip still looking for an agency whose level changed withdraws the offers waiting at agencies that do not provide
+ * the new level: they could never accept it, and would only wait for a deadline.
+ */
 export async function onTripPlanChanged(trx: Transaction<EmsDatabase>, event: TypedEvent<'TripPlanChanged'>): Promise<void> {
   const plan = event.payload;
-  if (!isId(plan.tripId)) return;
-  await applyTripPlan(trx, plan.tripId, plan.version, {
+  // Locked like every change to a trip, so an acceptance sees the level before the plan or after it, never between.
+  const trip = await lockKnownTrip(trx, plan.tripId);
+  const planned = await applyTripPlan(trx, trip.id, plan.version, {
     destination_facility_id: plan.destinationFacilityId,
     transport_level: plan.transportLevel,
     priority: plan.priority,
     special_requirements: plan.specialRequirements,
     scheduled_pickup_at: plan.scheduledPickupAt ? new Date(plan.scheduledPickupAt) : null,
   });
+  if (!planned || trip.status !== 'REQUESTED' || planned.transport_level === trip.transport_level) return;
+  // Nobody new is offered the trip: dispatch starts from the hospital's preferred agencies, and only TripRequested
+  // carries that list, so offers made here would skip them. The agencies still offered it keep their offers.
+  await withdrawOffersToAgenciesWithoutLevel(trx, trip.id, planned.transport_level);
 }
 
 /**
@@ -60,8 +93,7 @@ export async function onTripPlanChanged(trx: Transaction<EmsDatabase>, event: Ty
  */
 export async function onTripStatusChanged(trx: Transaction<EmsDatabase>, event: TypedEvent<'TripStatusChanged'>): Promise<void> {
   const change = event.payload;
-  const trip = isId(change.tripId) ? await lockTrip(trx, change.tripId) : undefined;
-  if (!trip) return;
+  const trip = await lockKnownTrip(trx, change.tripId);
   // The hospital owns a trip's status: when ems expired the offer while the hospital cancelled the trip, both
   // ends are final, and the silos settle on the hospital's.
   const settlesOnHospitalsEnd = trip.status === 'EXPIRED' && change.status === 'CANCELLED';

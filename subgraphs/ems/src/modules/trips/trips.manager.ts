@@ -18,11 +18,11 @@ import {
 import type { Transaction } from 'kysely';
 import type { EmsContext } from '../../context.js';
 import type { EmsDatabase } from '../../database.js';
+import { findAgenciesByIds } from '../agencies/agencies.repository.js';
 import { lockUnit, updateUnit } from '../units/units.repository.js';
 import { reportProgress, unitFollowsTrip } from './trips.progress.js';
 import { endPendingResponses, findResponse, listAvailableTrips, lockTrip, updateResponse, updateTrip } from './trips.repository.js';
 import type { TripResponseRow, TripRow } from './trips.table.js';
-
 
 export interface RespondToTripInput {
   decision: ResponseDecision;
@@ -145,6 +145,17 @@ function requireOpenOffer(trip: TripRow, viewer: Viewer, now: Date): void {
 }
 
 /**
+ * Whether the agency still provides the level the trip needs. The offer was made for the level of the time; since
+ * then the hospital may have changed the trip's level, or the agency the levels it provides, and a trip accepted by
+ * an agency that cannot serve it would wait for a unit that never comes. Declining stays possible.
+ */
+async function requireProvidesLevel(trx: Transaction<EmsDatabase>, agencyId: string, trip: TripRow): Promise<void> {
+  const [agency] = await findAgenciesByIds(trx, { kind: 'ALL' }, [agencyId]);
+  if (agency?.levels.includes(trip.transport_level)) return;
+  throw conflict(`Your agency does not provide ${trip.transport_level} transport, the level this trip needs.`);
+}
+
+/**
  * Answers an offer. Accepting decides the race for the trip: the trip's row lock makes concurrent acceptances take
  * turns, and each checks the trip is still REQUESTED once it holds the lock, so exactly one agency wins and the
  * others get CONFLICT with nothing of theirs written. The winner's acceptance withdraws the offers still waiting and
@@ -161,6 +172,7 @@ export function respondToTrip(context: EmsContext, tripId: string, input: Respon
       const now = new Date();
       requireOpenOffer(trip, viewer, now);
       if (offer.status !== 'PENDING') throw conflict(`Your agency already answered this offer (${offer.status}).`);
+      if (answer.decision === 'ACCEPT') await requireProvidesLevel(trx, offer.agency_id, trip);
 
       if (answer.decision === 'DECLINE') {
         const declined = await updateResponse(trx, offer.id, {

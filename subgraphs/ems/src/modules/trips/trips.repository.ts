@@ -1,5 +1,5 @@
 import { label, type Executor } from '@medport/database';
-import { newId, type ResponseStatus, type TransportStatus } from '@medport/domain';
+import { newId, type ResponseStatus, type TransportLevel, type TransportStatus } from '@medport/domain';
 import { cursorTime, isId, type Page } from '@medport/graphql';
 import { sql } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
@@ -138,6 +138,20 @@ export async function endPendingResponses(trx: Executor<EmsDatabase>, tripIds: r
     .where('trip_id', 'in', tripIds)
     .where('status', '=', 'PENDING')
     .modifyEnd(label('endPendingResponses'))
+    .execute();
+}
+
+/** Withdraws the offers of a trip still waiting for an answer from agencies that do not provide `level`. */
+export async function withdrawOffersToAgenciesWithoutLevel(trx: Executor<EmsDatabase>, tripId: string, level: TransportLevel): Promise<void> {
+  await trx
+    .updateTable('trip_responses')
+    .set({ status: 'WITHDRAWN', updated_at: new Date() })
+    .where('trip_id', '=', tripId)
+    .where('status', '=', 'PENDING')
+    .where('agency_id', 'in', (eb) =>
+      eb.selectFrom('agencies').select('agencies.id').where(sql<boolean>`not (${sql.ref('agencies.levels')} @> array[${level}]::text[])`),
+    )
+    .modifyEnd(label('withdrawOffersToAgenciesWithoutLevel'))
     .execute();
 }
 
