@@ -374,6 +374,32 @@ describe('service added', () => {
     expect(offers.map((offer) => offer.agency_id)).toContain(agencyId);
   });
 
+  it('offers a suspended agency no new trips, everywhere, until the center reactivates it', async () => {
+    const registrations = await run('admin@center.demo', `{ serviceRegistrations(first: 50) { nodes { id agency { id } } } }`);
+    const registration = registrations.data.serviceRegistrations.nodes.find((node: { agency: { id: string } }) => node.agency.id === agency('agency-2').id);
+    const SET_STATUS = `mutation($id: ID!, $status: ServiceStatus!) { setServiceStatus(id: $id, status: $status) { status } }`;
+    expect(errorCodes(await run('analyst@center.demo', SET_STATUS, { id: registration.id, status: 'SUSPENDED' }))).toEqual(['FORBIDDEN']);
+    const suspended = await run('admin@center.demo', SET_STATUS, { id: registration.id, status: 'SUSPENDED' });
+    expect(suspended.data.setServiceStatus.status).toBe('SUSPENDED');
+    await eventually(async () => {
+      const [inEms] = await rows(stack, 'ems', sql`select status from agencies where id = ${agency('agency-2').id}`);
+      const [inHospital] = await rows(stack, 'hospital', sql`select status from network_agencies where id = ${agency('agency-2').id}`);
+      expect([inEms!.status, inHospital!.status]).toEqual(['SUSPENDED', 'SUSPENDED']);
+    });
+    const whileSuspended = await requestTrip();
+    expect((await offered(whileSuspended)).map((offer) => offer.agency_id)).not.toContain(agency('agency-2').id);
+
+    expect((await run('admin@center.demo', SET_STATUS, { id: registration.id, status: 'ACTIVE' })).data.setServiceStatus.status).toBe('ACTIVE');
+    await eventually(async () => {
+      const [inEms] = await rows(stack, 'ems', sql`select status from agencies where id = ${agency('agency-2').id}`);
+      expect(inEms!.status).toBe('ACTIVE');
+    });
+    const afterwards = await requestTrip();
+    expect((await offered(afterwards)).map((offer) => offer.agency_id)).toContain(agency('agency-2').id);
+    const [audit] = await rows(stack, 'center', sql`select details from audit_log where action = 'SET_SERVICE_STATUS' and outcome = 'ALLOWED' order by occurred_at limit 1`);
+    expect(audit!.details).toEqual({ before: 'ACTIVE', after: 'SUSPENDED' });
+  });
+
   it('refuses an agency the center never registered as a preference', async () => {
     const response = await run(
       'admin@hospital-1.demo',

@@ -106,6 +106,15 @@ export interface EventContracts {
     registeredById: string | null;
     registeredAt: string;
   };
+  /** center: an agency was suspended or reactivated; ems offers it nothing while suspended, hospitals see it. */
+  ServiceStatusChanged: {
+    agencyId: string;
+    registrationId: string;
+    status: ServiceStatus;
+    previousStatus: ServiceStatus;
+    changedById: string | null;
+    changedAt: string;
+  };
 }
 
 export type EventType = keyof EventContracts;
@@ -118,6 +127,7 @@ export const EVENT_TYPES = [
   'TripResponded',
   'TripProgressReported',
   'ServiceRegistered',
+  'ServiceStatusChanged',
 ] as const satisfies readonly EventType[];
 
 /** The silo whose outbox each event type is written to. */
@@ -129,6 +139,7 @@ export const EVENT_PRODUCER = {
   TripResponded: 'ems',
   TripProgressReported: 'ems',
   ServiceRegistered: 'center',
+  ServiceStatusChanged: 'center',
 } as const satisfies Record<EventType, 'hospital' | 'ems' | 'center'>;
 
 /**

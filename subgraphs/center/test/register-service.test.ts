@@ -235,3 +235,41 @@ describe('registerService', () => {
     expect(await eventsFor(succeeded[0]!.data!.registerService.agency.id)).toHaveLength(1);
   });
 });
+
+describe('suspending and reactivating an agency', () => {
+  const SET_STATUS = `mutation($id: ID!, $status: ServiceStatus!) { setServiceStatus(id: $id, status: $status) { id status } }`;
+  const statusEvents = async (agencyId: string) =>
+    (
+      await center.database.db
+        .selectFrom('outbox_events')
+        .select(['payload'])
+        .where('type', '=', 'ServiceStatusChanged')
+        .where('aggregate_id', '=', agencyId)
+        .orderBy('position')
+        .execute()
+    ).map((row) => row.payload as EventContracts['ServiceStatusChanged']);
+
+  it('announces each change once, with the status before and after, and announces nothing when the status stays', async () => {
+    const registered = await as<Registered>(ADMIN, REGISTER, { input: validInput('Status Change Ambulance') });
+    const { id, agency } = registered.data!.registerService;
+    expect((await as(ADMIN, SET_STATUS, { id, status: 'SUSPENDED' })).data).toEqual({ setServiceStatus: { id, status: 'SUSPENDED' } });
+    expect((await as(ADMIN, SET_STATUS, { id, status: 'SUSPENDED' })).errors).toBeUndefined();
+    expect((await as(ADMIN, SET_STATUS, { id, status: 'ACTIVE' })).data).toEqual({ setServiceStatus: { id, status: 'ACTIVE' } });
+    const events = await statusEvents(agency.id);
+    expect(events.map((event) => [event.previousStatus, event.status, event.registrationId, event.changedById])).toEqual([
+      ['ACTIVE', 'SUSPENDED', id, ADMIN_ID],
+      ['SUSPENDED', 'ACTIVE', id, ADMIN_ID],
+    ]);
+  });
+
+  it('refuses PENDING, an unknown registration and anyone but a center administrator, announcing nothing', async () => {
+    const registered = await as<Registered>(ADMIN, REGISTER, { input: validInput('Refused Status Ambulance') });
+    const { id, agency } = registered.data!.registerService;
+    expect(errorCodes(await as(ADMIN, SET_STATUS, { id, status: 'PENDING' }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await as(ADMIN, SET_STATUS, { id: randomUUID(), status: 'SUSPENDED' }))).toEqual(['NOT_FOUND']);
+    for (const email of ['analyst@center.demo', 'coordinator@hospital-1.demo', 'admin@agency-1.demo']) {
+      expect(errorCodes(await as(email, SET_STATUS, { id, status: 'SUSPENDED' })), email).toEqual(['FORBIDDEN']);
+    }
+    expect(await statusEvents(agency.id)).toEqual([]);
+  });
+});

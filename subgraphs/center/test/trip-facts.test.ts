@@ -43,7 +43,7 @@ const fromEms = consumer('center.from-ems');
 let position = 0;
 
 /** The events about one trip, whose aggregate is the trip. */
-type TripEventType = Exclude<EventType, 'ServiceRegistered'>;
+type TripEventType = Exclude<EventType, 'ServiceRegistered' | 'ServiceStatusChanged'>;
 
 /** An event as a feed delivers it: a fresh id, and the next place in a feed. */
 function feedEvent<T extends TripEventType>(type: T, payload: EventContracts[T]): TypedEvent<T> {

@@ -1,3 +1,4 @@
+import type { ServiceStatus } from '@medport/domain';
 import type { PageArgs } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
 import { jsonText } from '@medport/database';
@@ -6,6 +7,7 @@ import {
   listServiceRegistrations,
   loadServiceRegistration,
   registerService,
+  setServiceStatus,
   type RegisterServiceInput,
   type ServiceRegistrationFilterInput,
 } from './service-registry.manager.js';
@@ -18,6 +20,7 @@ export const serviceRegistryResolvers = {
   },
   Mutation: {
     registerService: (_: unknown, args: { input: RegisterServiceInput }, context: CenterContext) => registerService(context, args.input),
+    setServiceStatus: (_: unknown, args: { id: string; status: ServiceStatus }, context: CenterContext) => setServiceStatus(context, args.id, args.status),
   },
   ServiceRegistration: {
     __resolveReference: (reference: { id: string }, context: CenterContext) => loadServiceRegistration(context, reference.id),

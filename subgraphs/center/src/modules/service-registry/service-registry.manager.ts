@@ -1,13 +1,15 @@
 import { auditedChange } from '@medport/audit';
 import { CENTER_ADMIN_ROLES, CENTER_STAFF_ROLES, isCenterStaff, requireRole, requireViewer } from '@medport/auth';
 import { jsonText, type JsonValue } from '@medport/database';
-import { newId, type EventContracts, type SpecialRequirement, type TransportLevel } from '@medport/domain';
+import { newId, type EventContracts, type ServiceStatus, type SpecialRequirement, type TransportLevel } from '@medport/domain';
 import { publishEvent } from '@medport/events';
 import {
   addressColumns,
   addressOf,
   badInput,
   conflict,
+  isId,
+  notFound,
   optionalText,
   parsePage,
   requireDistinct,
@@ -21,7 +23,7 @@ import {
 import { AuditAction } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import { requireEmail } from '../users/email.js';
-import { insertRegistration, listRegistrations, type ServiceRegistrationFilter } from './service-registry.repository.js';
+import { insertRegistration, listRegistrations, lockRegistration, updateRegistrationStatus, type ServiceRegistrationFilter } from './service-registry.repository.js';
 import type { ServiceRegistrationRow } from './service-registry.table.js';
 
 // The terms the center sets for each agency are the center's business: its staff read them, nobody else.
@@ -181,6 +183,41 @@ export function registerService(context: CenterContext, input: RegisterServiceIn
           registeredAt: registration.added_at.toISOString(),
         });
         return registration;
+      },
+      (registration) => registration.id,
+    );
+  });
+}
+
+/**
+ * Suspends an agency (ACTIVE → SUSPENDED: it is offered no new trips) or brings it back (→ ACTIVE), in one
+ * transaction with the ServiceStatusChanged event that tells ems and the hospitals. The trips it already accepted
+ * go on. PENDING is where a registration starts, not a status to go back to. Center administrators only; the audit
+ * record keeps the status before and after.
+ */
+export function setServiceStatus(context: CenterContext, id: string, status: ServiceStatus): Promise<ServiceRegistrationRow> {
+  const target = { action: AuditAction.SET_SERVICE_STATUS, entityType: 'ServiceRegistration', entityId: id, details: { status } as Record<string, string> };
+  return auditedChange(context, target, async (commit) => {
+    const viewer = requireRole(context.viewer, CENTER_ADMIN_ROLES, 'suspend or reactivate agencies');
+    if (status === 'PENDING') throw badInput('An agency is either ACTIVE or SUSPENDED; PENDING is only where a registration starts.', 'status');
+    if (!isId(id)) throw notFound('ServiceRegistration', id);
+    return commit(
+      async (trx) => {
+        const registration = await lockRegistration(trx, id);
+        if (!registration) throw notFound('ServiceRegistration', id);
+        if (registration.status === status) return registration;
+        const changed = await updateRegistrationStatus(trx, id, status);
+        await publishEvent(trx, 'ServiceStatusChanged', registration.agency_id, {
+          agencyId: registration.agency_id,
+          registrationId: registration.id,
+          status,
+          previousStatus: registration.status,
+          changedById: viewer.userId,
+          changedAt: changed.updated_at.toISOString(),
+        });
+        // The record of the change, written with it, keeps the status before and after.
+        target.details = { before: registration.status, after: status };
+        return changed;
       },
       (registration) => registration.id,
     );

@@ -51,3 +51,18 @@ export function insertRegistration(db: Executor<CenterDatabase>, row: NewService
     .modifyEnd(label('insertRegistration'))
     .executeTakeFirst();
 }
+
+/** A registration, locked until the transaction ends, so concurrent status changes apply one after the other. */
+export function lockRegistration(trx: Executor<CenterDatabase>, id: string): Promise<ServiceRegistrationRow | undefined> {
+  return trx.selectFrom('service_registry').selectAll().where('id', '=', id).forUpdate().modifyEnd(label('lockRegistration')).executeTakeFirst();
+}
+
+export function updateRegistrationStatus(trx: Executor<CenterDatabase>, id: string, status: ServiceStatus): Promise<ServiceRegistrationRow> {
+  return trx
+    .updateTable('service_registry')
+    .set({ status, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .modifyEnd(label('updateRegistrationStatus'))
+    .executeTakeFirstOrThrow();
+}

@@ -3,7 +3,7 @@ import type { TypedEvent } from '@medport/events';
 import type { Transaction } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
 import { insertServiceArea } from '../service-areas/service-areas.repository.js';
-import { insertRegisteredAgency } from './agencies.repository.js';
+import { insertRegisteredAgency, setAgencyStatus } from './agencies.repository.js';
 
 /**
  * The center registered an agency: it joins the network here, under the id the center gave it, with the service
@@ -41,4 +41,14 @@ export async function onServiceRegistered(trx: Transaction<EmsDatabase>, event: 
     center_longitude: area.longitude,
     radius_km: area.radiusKm,
   });
+}
+
+/**
+ * The center suspended or reactivated an agency: a suspended agency is offered no new trips (dispatch takes ACTIVE
+ * agencies only); the trips it accepted go on. An agency ems has not received yet is a fault to park behind its
+ * registration, not to drop.
+ */
+export async function onServiceStatusChanged(trx: Transaction<EmsDatabase>, event: TypedEvent<'ServiceStatusChanged'>): Promise<void> {
+  const { agencyId, status } = event.payload;
+  if (!(await setAgencyStatus(trx, agencyId, status))) throw new Error(`Agency ${agencyId} is unknown to the ems silo.`);
 }

@@ -30,7 +30,6 @@ export interface UpdateAgencyInput {
   operatingHours?: string | null;
   capabilities?: TransportLevel[] | null;
   equipment?: SpecialRequirement[] | null;
-  status?: ServiceStatus | null;
   isActive?: boolean | null;
 }
 
@@ -43,8 +42,11 @@ export interface AgencyFilterInput {
 
 /** An agency's administrators keep its profile; center administrators keep every agency's. */
 const AGENCY_EDITORS: readonly UserRole[] = ['CENTER_ADMIN', 'EMS_ADMIN'];
-/** Whether an agency takes part in the network (receives offers at all) is the center's decision alone. */
-const CENTER_ONLY_FIELDS = ['status', 'isActive'] as const;
+/**
+ * Whether an agency takes part in the network (receives offers at all) is the center's decision alone: retiring it
+ * here, suspending it through the center's service registry (setServiceStatus), never both ways.
+ */
+const CENTER_ONLY_FIELDS = ['isActive'] as const;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -89,8 +91,8 @@ export async function getAgency(context: EmsContext, id: string): Promise<Agency
 }
 
 /**
- * Changes an agency. Its administrators may change its profile; its standing in the network (`status`,
- * `isActive`) only the center may; for another agency's administrators it does not exist (NOT_FOUND).
+ * Changes an agency. Its administrators may change its profile; retiring it (`isActive`) only the center may; for
+ * another agency's administrators it does not exist (NOT_FOUND). Its status follows the center's registry.
  */
 export function changeAgency(context: EmsContext, id: string, input: UpdateAgencyInput): Promise<AgencyRow> {
   const target = { action: 'UPDATE_AGENCY', entityType: 'Agency', entityId: id, details: { fields: Object.keys(input).sort().join(',') } };
@@ -127,7 +129,6 @@ function agencyChanges(input: UpdateAgencyInput): AgencyUpdate {
   if (input.operatingHours !== undefined) changes.operating_hours = optionalText(input.operatingHours, 'operatingHours', 200);
   if (input.capabilities != null) changes.levels = requireLevels(input.capabilities);
   if (input.equipment != null) changes.equipment = [...requireDistinct(input.equipment, 'equipment')];
-  if (input.status != null) changes.status = input.status;
   if (input.isActive != null) changes.is_active = input.isActive;
   return changes;
 }

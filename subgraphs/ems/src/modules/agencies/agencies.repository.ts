@@ -121,3 +121,15 @@ export async function findAgenciesCovering(
     .execute();
   return rows.map((row) => ({ id: row.agency_id, distanceKm: Number(row.distance_km) }));
 }
+
+/** Sets an agency's standing in the network; false when there is no such agency. */
+export async function setAgencyStatus(trx: Executor<EmsDatabase>, id: string, status: ServiceStatus): Promise<boolean> {
+  const updated = await trx
+    .updateTable('agencies')
+    .set({ status, updated_at: new Date() })
+    .where('id', '=', id)
+    .returning('id')
+    .modifyEnd(label('setAgencyStatus'))
+    .executeTakeFirst();
+  return updated !== undefined;
+}

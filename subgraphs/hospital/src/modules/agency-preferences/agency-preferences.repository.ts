@@ -1,4 +1,5 @@
 import { label, type Executor } from '@medport/database';
+import type { ServiceStatus } from '@medport/domain';
 import type { HospitalDatabase } from '../../database.js';
 import type { AgencyPreferenceRow, NetworkAgencyRow, NewAgencyPreferenceRow } from './agency-preferences.table.js';
 
@@ -54,4 +55,16 @@ export async function findOfferableAgencyIds(db: Executor<HospitalDatabase>, hos
     .modifyEnd(label('findOfferableAgencyIds'))
     .execute();
   return rows.map((row) => row.agency_id);
+}
+
+/** Sets a network agency's status; false when the hospital silo has not heard of the agency. */
+export async function setNetworkAgencyStatus(trx: Executor<HospitalDatabase>, id: string, status: ServiceStatus): Promise<boolean> {
+  const updated = await trx
+    .updateTable('network_agencies')
+    .set({ status, updated_at: new Date() })
+    .where('id', '=', id)
+    .returning('id')
+    .modifyEnd(label('setNetworkAgencyStatus'))
+    .executeTakeFirst();
+  return updated !== undefined;
 }
