@@ -13,12 +13,23 @@ export type EventHandlers<DB> = {
   [T in EventType]?: (trx: Transaction<DB>, event: TypedEvent<T>) => Promise<void>;
 };
 
+/** Handlers that apply every event of one type in a run of a batch at once, set-wise. */
+export type BatchHandlers<DB> = {
+  [T in EventType]?: (trx: Transaction<DB>, events: TypedEvent<T>[]) => Promise<void>;
+};
+
 /** A consumer of one producer's feed, declared by the silo that consumes. */
 export interface ConsumerDefinition<DB> {
   /** Unique within the consuming silo, e.g. `ems.from-hospital`. */
   name: string;
   source: Silo;
+  /** One handler per event type it applies (also what a parked event's retry uses). */
   handlers: EventHandlers<DB>;
+  /**
+   * For types that arrive in bulk (a backlog after an outage): consecutive events of such a type in one batch go to
+   * this handler together, which must have the same effect as the single-event handler applied to each in turn.
+   */
+  batchHandlers?: BatchHandlers<DB>;
 }
 
 export interface RetryPolicy {
@@ -123,12 +134,19 @@ async function applyEvents<DB>(
         .modifyEnd(label('recordConsumedEvents'))
         .execute();
       const freshIds = new Set(fresh.map((row) => row.event_id));
-      for (const event of handled) {
-        // Taken out once applied: a batch that carries the same event twice (an at-least-once source may) applies it once.
-        if (!freshIds.delete(event.id)) continue;
-        const handler = definition.handlers[event.type as EventType] as (trx: Transaction<DB>, event: FeedEvent) => Promise<void>;
-        await handler(trx, event);
-        applied += 1;
+      // Taken out once kept: a batch that carries the same event twice (an at-least-once source may) applies it once.
+      const toApply = handled.filter((event) => freshIds.delete(event.id));
+      // Consecutive events of a type with a batch handler go together; the order of the feed is kept.
+      for (let start = 0; start < toApply.length; ) {
+        const type = toApply[start]!.type as EventType;
+        const batchHandler = definition.batchHandlers?.[type] as ((trx: Transaction<DB>, events: FeedEvent[]) => Promise<void>) | undefined;
+        let end = start + 1;
+        while (batchHandler && end < toApply.length && toApply[end]!.type === type) end += 1;
+        const run = toApply.slice(start, end);
+        if (batchHandler) await batchHandler(trx, run);
+        else await (definition.handlers[type] as (trx: Transaction<DB>, event: FeedEvent) => Promise<void>)(trx, run[0]!);
+        applied += run.length;
+        start = end;
       }
     }
     await options.beforeAcknowledge?.(events);

@@ -19,16 +19,22 @@ export async function publishEvent<T extends EventType>(
   aggregateId: string,
   payload: EventContracts[T],
 ): Promise<string> {
-  const id = newId();
-  const db = trx as unknown as Kysely<EventsDatabase>;
-  await db
-    .insertInto('outbox_events')
-    .values({ id, type, aggregate_id: aggregateId, payload: JSON.stringify(payload) })
-    .modifyEnd(label('publishEvent'))
-    .execute();
+  const [id] = await publishEvents(trx, type, [{ aggregateId, payload }]);
+  return id!;
+}
+
+/** Writes several events of one type in one statement (a consumer applying a batch set-wise); returns their ids. */
+export async function publishEvents<T extends EventType>(
+  trx: Transaction<any>,
+  type: T,
+  events: readonly { aggregateId: string; payload: EventContracts[T] }[],
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const rows = events.map((event) => ({ id: newId(), type, aggregate_id: event.aggregateId, payload: JSON.stringify(event.payload) }));
+  await (trx as unknown as Kysely<EventsDatabase>).insertInto('outbox_events').values(rows).modifyEnd(label('publishEvent')).execute();
   if (!notifying.has(trx)) {
     notifying.add(trx);
     await sql`select pg_notify(${OUTBOX_CHANNEL}, '') /* notifyOutbox */`.execute(trx);
   }
-  return id;
+  return rows.map((row) => row.id);
 }

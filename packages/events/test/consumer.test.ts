@@ -47,6 +47,32 @@ describe('a consumer of another silo’s feed (PostgreSQL)', () => {
     }
   });
 
+  it('hands consecutive events of a type with a batch handler over together, keeping the order of the feed', async () => {
+    const runs: string[][] = [];
+    const batched = {
+      ...definition({
+        TripOffered: (trx, event) => recordEffect(trx, event),
+        TripResponded: (trx, event) => recordEffect(trx, event),
+      }),
+      batchHandlers: {
+        TripOffered: async (trx: any, events: any[]) => {
+          runs.push(events.map((event) => event.payload.tripId));
+          for (const event of events) await recordEffect(trx, event);
+        },
+      },
+    };
+    await producer.db.transaction().execute(async (trx) => {
+      await publishEvent(trx, 'TripOffered', 'a1', { tripId: 'a1', hospitalId: 'h', agencyIds: [], offeredAt: new Date(0).toISOString() });
+      await publishEvent(trx, 'TripOffered', 'a2', { tripId: 'a2', hospitalId: 'h', agencyIds: [], offeredAt: new Date(0).toISOString() });
+      await publishEvent(trx, 'TripResponded', 'b', { tripId: 'b', agencyId: 'x', decision: 'DECLINED', etaMinutes: null, declineReason: 'busy', respondedAt: new Date(0).toISOString() });
+      await publishEvent(trx, 'TripOffered', 'a3', { tripId: 'a3', hospitalId: 'h', agencyIds: [], offeredAt: new Date(0).toISOString() });
+    });
+    running.push(consume(consumer, { feed: feed.source(), definition: batched }));
+    await caughtUp(producer, consumer);
+    expect(runs).toEqual([['a1', 'a2'], ['a3']]);
+    expect((await effects(consumer.db)).map((effect) => effect.label)).toEqual(['a1', 'a2', 'b', 'a3']);
+  });
+
   it('changes nothing when its cursor is reset to the start and the whole feed is delivered again', async () => {
     let running1 = consume(consumer, { feed: feed.source(), batchSize: 7 });
     running.push(running1);

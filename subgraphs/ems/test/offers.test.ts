@@ -95,6 +95,27 @@ describe('offering trips (TripRequested)', () => {
     }
   });
 
+  it('offers a batch of trips applied together exactly as it offers each applied alone, and a replayed batch not again', async () => {
+    const origin = freshPlace();
+    const preferred = await registerAgency(db());
+    const nearby = await registerAgency(db(), { area: { ...north(origin, 2), radiusKm: 30 } });
+    const farther = await registerAgency(db(), { area: { ...north(origin, 9), radiusKm: 30 } });
+    const requests = (['BLS', 'ALS', 'CCT'] as const).map((transportLevel) => tripRequest({ origin, transportLevel, preferredAgencyIds: [preferred] }));
+    const alone = requests.map((request) => tripRequest({ ...request, tripId: newId() }));
+    for (const request of alone) await applyEvent(db(), eventOf('TripRequested', request.tripId, request));
+    const batch = requests.map((request) => eventOf('TripRequested', request.tripId, request));
+    const batchHandler = emsConsumers.find((consumer) => consumer.name === 'ems.from-hospital')!.batchHandlers!.TripRequested!;
+    await db().transaction().execute((trx) => batchHandler(trx, batch));
+    await db().transaction().execute((trx) => batchHandler(trx, batch));
+    for (const [index, request] of requests.entries()) {
+      const together = await outbox(db(), 'TripOffered', request.tripId);
+      const [single] = await outbox(db(), 'TripOffered', alone[index]!.tripId);
+      expect(together).toHaveLength(1);
+      expect(together[0]!.agencyIds).toEqual(single!.agencyIds);
+    }
+    expect((await outbox(db(), 'TripOffered', requests[0]!.tripId))[0]!.agencyIds).toEqual([preferred, nearby, farther]);
+  });
+
   it('says a trip no agency can serve was offered to nobody, so it can expire at its deadline', async () => {
     const tripId = await requestTrip(db());
     expect(await outbox(db(), 'TripOffered', tripId)).toMatchObject([{ tripId, agencyIds: [] }]);

@@ -65,61 +65,36 @@ export function updateAgency(db: Executor<EmsDatabase>, id: string, changes: Age
     .executeTakeFirst();
 }
 
-/** Agencies that may be offered a trip of `level`: taking part in the network (ACTIVE, not retired) and providing it. */
-function offerableFor(level: TransportLevel) {
-  return (eb: ExpressionBuilder<EmsDatabase, 'agencies'>) =>
-    eb.and([
-      eb('agencies.status', '=', 'ACTIVE'),
-      eb('agencies.is_active', '=', true),
-      sql<boolean>`${sql.ref('agencies.levels')} @> array[${level}]::text[]`,
-    ]);
-}
-
-/** Of these agencies, the ids of those that may be offered a trip of `level`, in no particular order. */
-export async function findOfferableAgencyIds(db: Executor<EmsDatabase>, ids: readonly string[], level: TransportLevel): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('agencies')
-    .select('id')
-    .where('id', 'in', ids)
-    .where(offerableFor(level))
-    .modifyEnd(label('findOfferableAgencyIds'))
-    .execute();
-  return rows.map((row) => row.id);
+/** An agency that takes part in the network now, with what dispatch needs to choose it. */
+export interface DispatchCandidate {
+  id: string;
+  levels: readonly TransportLevel[];
+  /** Its active service areas: circles around a centre. */
+  areas: { latitude: number; longitude: number; radiusKm: number }[];
 }
 
 /**
- * The agencies that may be offered a trip of `level` and have an active service area containing `point`, nearest
- * first: by the great-circle distance from the point to the centre of the closest such area (haversine on a
- * 6371 km sphere; least() keeps rounding from pushing asin past its domain).
+ * Every agency that may be offered trips (ACTIVE, not retired), with its active service areas: what dispatch
+ * chooses from, read once for a whole batch of new trips. A network has tens of agencies, not millions.
  */
-export async function findAgenciesCovering(
-  db: Executor<EmsDatabase>,
-  point: { latitude: number; longitude: number },
-  level: TransportLevel,
-): Promise<{ id: string; distanceKm: number }[]> {
-  const distanceKm = sql<number>`2 * 6371 * asin(least(1, sqrt(
-      power(sin(radians(${sql.ref('service_areas.center_latitude')} - ${point.latitude}) / 2), 2)
-      + cos(radians(${point.latitude})) * cos(radians(${sql.ref('service_areas.center_latitude')}))
-      * power(sin(radians(${sql.ref('service_areas.center_longitude')} - ${point.longitude}) / 2), 2))))`;
-  const areas = db
-    .selectFrom('service_areas')
-    .innerJoin('agencies', 'agencies.id', 'service_areas.agency_id')
-    .select(['agencies.id as agency_id', 'service_areas.radius_km'])
-    .select(distanceKm.as('distance_km'))
-    .where('service_areas.is_active', '=', true)
-    .where(offerableFor(level));
+export async function findDispatchCandidates(db: Executor<EmsDatabase>): Promise<Map<string, DispatchCandidate>> {
   const rows = await db
-    .selectFrom(areas.as('areas'))
-    .select('agency_id')
-    .select((eb) => eb.fn.min<number>('distance_km').as('distance_km'))
-    .whereRef('distance_km', '<=', 'radius_km')
-    .groupBy('agency_id')
-    .orderBy('distance_km')
-    .orderBy('agency_id')
-    .modifyEnd(label('findAgenciesCovering'))
+    .selectFrom('agencies')
+    .leftJoin('service_areas', (join) => join.onRef('service_areas.agency_id', '=', 'agencies.id').on('service_areas.is_active', '=', true))
+    .select(['agencies.id', 'agencies.levels', 'service_areas.center_latitude', 'service_areas.center_longitude', 'service_areas.radius_km'])
+    .where('agencies.status', '=', 'ACTIVE')
+    .where('agencies.is_active', '=', true)
+    .modifyEnd(label('findDispatchCandidates'))
     .execute();
-  return rows.map((row) => ({ id: row.agency_id, distanceKm: Number(row.distance_km) }));
+  const candidates = new Map<string, DispatchCandidate>();
+  for (const row of rows) {
+    let candidate = candidates.get(row.id);
+    if (!candidate) candidates.set(row.id, (candidate = { id: row.id, levels: row.levels, areas: [] }));
+    if (row.center_latitude !== null && row.center_longitude !== null && row.radius_km !== null) {
+      candidate.areas.push({ latitude: row.center_latitude, longitude: row.center_longitude, radiusKm: row.radius_km });
+    }
+  }
+  return candidates;
 }
 
 /** Sets an agency's standing in the network; false when there is no such agency. */

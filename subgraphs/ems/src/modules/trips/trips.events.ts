@@ -1,15 +1,16 @@
 import { canReach } from '@medport/domain';
-import { publishEvent, type TypedEvent } from '@medport/events';
+import { publishEvents, type TypedEvent } from '@medport/events';
 import { isId } from '@medport/graphql';
 import type { Transaction } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
+import { findDispatchCandidates } from '../agencies/agencies.repository.js';
 import { chooseAgencies } from './trips.dispatch.js';
 import { unitFollowsTrip } from './trips.progress.js';
 import {
   applyTripPlan,
   endPendingResponses,
   insertOffers,
-  insertTripCopy,
+  insertTripCopies,
   lockTrip,
   updateTrip,
   withdrawOffersToAgenciesWithoutLevel,
@@ -17,34 +18,49 @@ import {
 import type { TripRow } from './trips.table.js';
 
 /**
- * A hospital requested a trip: ems keeps its copy (what agencies need to decide, nothing about the patient) and
- * offers it, then says to whom, even to nobody: a trip no agency can take expires at its deadline. A request
- * applied before finds its copy and offers nothing again.
+ * Hospitals requested trips: ems keeps a copy of each (what agencies need to decide, nothing about the patient)
+ * and offers it, then says to whom, even to nobody: a trip no agency can take expires at its deadline. A request
+ * applied before finds its copy and offers nothing again. Set-wise, a few statements for a whole batch, so that a
+ * backlog after an outage is caught up quickly.
  */
-export async function onTripRequested(trx: Transaction<EmsDatabase>, event: TypedEvent<'TripRequested'>): Promise<void> {
-  const request = event.payload;
-  const trip = await insertTripCopy(trx, {
-    id: request.tripId,
-    hospital_id: request.hospitalId,
-    origin_facility_id: request.originFacilityId,
-    destination_facility_id: request.destinationFacilityId,
-    transport_level: request.transportLevel,
-    priority: request.priority,
-    special_requirements: request.specialRequirements,
-    status: 'REQUESTED',
-    requested_at: new Date(request.requestedAt),
-    scheduled_pickup_at: request.scheduledPickupAt ? new Date(request.scheduledPickupAt) : null,
-    response_deadline: new Date(request.responseDeadline),
-    assigned_agency_id: null,
-    assigned_unit_id: null,
-    // A new transport request is the hospital's version 1; its plan changes come with later versions.
-    version: 1,
-  });
-  if (!trip) return;
-  const agencyIds = await chooseAgencies(trx, request);
+export async function onTripsRequested(trx: Transaction<EmsDatabase>, events: TypedEvent<'TripRequested'>[]): Promise<void> {
+  const requests = events.map((event) => event.payload);
+  const inserted = await insertTripCopies(
+    trx,
+    requests.map((request) => ({
+      id: request.tripId,
+      hospital_id: request.hospitalId,
+      origin_facility_id: request.originFacilityId,
+      destination_facility_id: request.destinationFacilityId,
+      transport_level: request.transportLevel,
+      priority: request.priority,
+      special_requirements: request.specialRequirements,
+      status: 'REQUESTED' as const,
+      requested_at: new Date(request.requestedAt),
+      scheduled_pickup_at: request.scheduledPickupAt ? new Date(request.scheduledPickupAt) : null,
+      response_deadline: new Date(request.responseDeadline),
+      assigned_agency_id: null,
+      assigned_unit_id: null,
+      // A new transport request is the hospital's version 1; its plan changes come with later versions.
+      version: 1,
+    })),
+  );
+  const fresh = requests.filter((request) => inserted.has(request.tripId.toLowerCase()));
+  if (fresh.length === 0) return;
+  const candidates = await findDispatchCandidates(trx);
+  const offers = fresh.map((request) => ({ tripId: request.tripId.toLowerCase(), hospitalId: request.hospitalId, agencyIds: chooseAgencies(candidates, request) }));
   const offeredAt = new Date();
-  await insertOffers(trx, trip.id, agencyIds, offeredAt);
-  await publishEvent(trx, 'TripOffered', trip.id, { tripId: trip.id, hospitalId: trip.hospital_id, agencyIds, offeredAt: offeredAt.toISOString() });
+  await insertOffers(trx, offers, offeredAt);
+  await publishEvents(
+    trx,
+    'TripOffered',
+    offers.map(({ tripId, hospitalId, agencyIds }) => ({ aggregateId: tripId, payload: { tripId, hospitalId, agencyIds, offeredAt: offeredAt.toISOString() } })),
+  );
+}
+
+/** One trip requested: the same as a batch of one (a parked request's retry comes this way). */
+export function onTripRequested(trx: Transaction<EmsDatabase>, event: TypedEvent<'TripRequested'>): Promise<void> {
+  return onTripsRequested(trx, [event]);
 }
 
 /**

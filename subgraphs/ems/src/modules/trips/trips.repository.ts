@@ -30,14 +30,17 @@ export async function findResponsesByTripIds(db: Executor<EmsDatabase>, reach: R
 }
 
 /** Inserts the ems copy of a trip; undefined when it is here already (the request was applied before). */
-export function insertTripCopy(db: Executor<EmsDatabase>, row: NewTripRow): Promise<TripRow | undefined> {
-  return db
+/** Inserts the copies of new trips; returns the ids of those that were not there yet (a replay finds them). */
+export async function insertTripCopies(db: Executor<EmsDatabase>, rows: readonly NewTripRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted = await db
     .insertInto('trips')
-    .values(row)
+    .values([...rows])
     .onConflict((conflict) => conflict.column('id').doNothing())
-    .returningAll()
-    .modifyEnd(label('insertTripCopy'))
-    .executeTakeFirst();
+    .returning('id')
+    .modifyEnd(label('insertTripCopies'))
+    .execute();
+  return new Set(inserted.map((row) => row.id));
 }
 
 /**
@@ -80,25 +83,27 @@ export function applyTripPlan(
 }
 
 /** One PENDING response per agency the trip is offered to; an agency offered it before keeps its response. */
-export async function insertOffers(trx: Executor<EmsDatabase>, tripId: string, agencyIds: readonly string[], offeredAt: Date): Promise<void> {
-  if (agencyIds.length === 0) return;
+/** One PENDING response per (trip, agency) offered, for many trips at once; an offer made before stays as it is. */
+export async function insertOffers(trx: Executor<EmsDatabase>, offers: readonly { tripId: string; agencyIds: readonly string[] }[], offeredAt: Date): Promise<void> {
+  const rows = offers.flatMap(({ tripId, agencyIds }) =>
+    agencyIds.map((agencyId) => ({
+      id: newId(),
+      trip_id: tripId,
+      agency_id: agencyId,
+      status: 'PENDING' as const,
+      eta_minutes: null,
+      bid_amount: null,
+      decline_reason: null,
+      notes: null,
+      responded_at: null,
+      created_at: offeredAt,
+      updated_at: offeredAt,
+    })),
+  );
+  if (rows.length === 0) return;
   await trx
     .insertInto('trip_responses')
-    .values(
-      agencyIds.map((agencyId) => ({
-        id: newId(),
-        trip_id: tripId,
-        agency_id: agencyId,
-        status: 'PENDING' as const,
-        eta_minutes: null,
-        bid_amount: null,
-        decline_reason: null,
-        notes: null,
-        responded_at: null,
-        created_at: offeredAt,
-        updated_at: offeredAt,
-      })),
-    )
+    .values(rows)
     .onConflict((conflict) => conflict.columns(['trip_id', 'agency_id']).doNothing())
     .modifyEnd(label('insertOffers'))
     .execute();
