@@ -8,7 +8,7 @@ export const MAX_FEED_WAIT_MS = 30_000;
 
 interface OutboxFeedRow {
   position: number;
-  transaction_id: string;
+  transaction_text: string;
   id: string;
   type: string;
   aggregate_id: string;
@@ -28,11 +28,12 @@ export async function readFeed(db: Kysely<any>, cursor: string, limit: number): 
   if (!after) throw new Error(`Invalid feed cursor: ${cursor}`);
   await requireCursorOfThisDatabase(db, after.transactionId);
   const result = await sql<OutboxFeedRow>`
-    select position, transaction_id::text as transaction_id, id, type, aggregate_id, payload, occurred_at
+    select position, transaction_id::text as transaction_text, id, type, aggregate_id, payload, occurred_at
     from outbox_events
     where (transaction_id, position) > (${after.transactionId}::xid8, ${after.position}::bigint)
       and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-    order by transaction_id, position
+    -- The table's xid8 column, not the text of it: as text, transaction 100000 would sort before 99999.
+    order by outbox_events.transaction_id, outbox_events.position
     limit ${limit} /* readFeed */`.execute(db);
   return result.rows.map((row) => ({
     id: row.id,
@@ -40,7 +41,7 @@ export async function readFeed(db: Kysely<any>, cursor: string, limit: number): 
     aggregateId: row.aggregate_id,
     occurredAt: new Date(row.occurred_at).toISOString(),
     payload: row.payload,
-    cursor: `${row.transaction_id}:${row.position}`,
+    cursor: `${row.transaction_text}:${row.position}`,
   }));
 }
 

@@ -41,6 +41,17 @@ describe('the feed under concurrent producers (PostgreSQL)', () => {
     }
   });
 
+  it('orders transactions by number, not by their digits, so a consumer crossing 9 → 10 (or 99999 → 100000) skips nothing', async () => {
+    // Rows as transactions 8 to 11 wrote them (ids every server has passed): as text, 10 and 11 sort before 9.
+    for (const transaction of [8, 9, 10, 11]) {
+      await sql`insert into outbox_events (transaction_id, id, type, aggregate_id, payload)
+        values (${String(transaction)}::xid8, gen_random_uuid(), 'TripOffered', ${`t${transaction}`}, ${JSON.stringify(offered(`t${transaction}`))})`.execute(producer.db);
+    }
+    running.push(consume(consumer, { feed: feed.source(), batchSize: 2 }));
+    await caughtUp(producer, consumer);
+    expect((await effects(consumer.db)).map((effect) => effect.label)).toEqual(['t8', 't9', 't10', 't11']);
+  });
+
   it('delivers an event whose transaction wrote first and committed last, which a position cursor would skip', async () => {
     running.push(consume(consumer, { feed: feed.source() }));
 
