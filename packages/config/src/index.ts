@@ -141,8 +141,8 @@ export function loadSubgraphConfig(
   const seed = parsed.SEED_DEMO_DATA as string | undefined;
   const nodeEnvValue = parsed.NODE_ENV as SubgraphConfig['nodeEnv'];
   const secret = parsed.EVENTS_SECRET as string | undefined;
-  if (!secret && nodeEnvValue === 'production') {
-    throw new ConfigError(['EVENTS_SECRET: required in production (at least 16 characters, the same in every silo)']);
+  if ((!secret || secret === DEVELOPMENT_EVENTS_SECRET) && nodeEnvValue === 'production') {
+    throw new ConfigError(['EVENTS_SECRET: required in production (at least 16 characters, the same in every silo, not the development value)']);
   }
   const feedOf = (variable: string) => new URL('/events', parsed[variable] as string).toString();
   return Object.freeze({
@@ -157,7 +157,7 @@ export function loadSubgraphConfig(
     auth: authConfigOf(parsed),
     events: {
       secret: secret ?? DEVELOPMENT_EVENTS_SECRET,
-      developmentSecret: secret === undefined,
+      developmentSecret: (secret ?? DEVELOPMENT_EVENTS_SECRET) === DEVELOPMENT_EVENTS_SECRET,
       feeds: { hospital: feedOf('HOSPITAL_URL'), ems: feedOf('EMS_URL'), center: feedOf('CENTER_URL') },
       retry: {
         maxAttempts: parsed.EVENT_MAX_ATTEMPTS as number,

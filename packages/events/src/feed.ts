@@ -94,7 +94,7 @@ export class OutboxSignal {
    */
   wait(ms: number, signal?: AbortSignal, since = this.received): Promise<void> {
     return new Promise((resolve) => {
-      if (since !== this.received) return resolve();
+      if (since !== this.received || signal?.aborted) return resolve();
       const done = () => {
         clearTimeout(timer);
         this.waiters.delete(done);

@@ -278,6 +278,18 @@ describe('trip facts from the hospital feed', () => {
     });
   });
 
+  it('ignores a cancellation that arrives after the patient was on board, as the feed may deliver it late', async () => {
+    const tripId = randomUUID();
+    const cancellation = { reason: 'SCHEDULING_CHANGE', party: 'HOSPITAL' } as const;
+    await deliver(
+      fromHospital,
+      tripRequested(tripId),
+      statusChanged(tripId, 'TRANSPORTING', at(24)),
+      statusChanged(tripId, 'CANCELLED', at(25), { previousStatus: 'AT_PICKUP', cancellation }),
+    );
+    expect(await requireFact(tripId)).toMatchObject({ status: 'TRANSPORTING', cancelled_at: null, cancellation_reason: null, cancellation_party: null });
+  });
+
   it('takes a plan change only when its version is newer than the plan the fact holds', async () => {
     const tripId = randomUUID();
     await deliver(fromHospital, tripRequested(tripId), planChanged(tripId, 3, { transportLevel: 'CCT', priority: 'EMERGENT', scheduledPickupAt: null }));

@@ -116,6 +116,13 @@ describe('offering trips (TripRequested)', () => {
     expect((await outbox(db(), 'TripOffered', requests[0]!.tripId))[0]!.agencyIds).toEqual([preferred, nearby, farther]);
   });
 
+  it('copies and offers a trip once when its request comes twice in one batch, as a single request would', async () => {
+    const request = tripRequest();
+    const batchHandler = emsConsumers.find((consumer) => consumer.name === 'ems.from-hospital')!.batchHandlers!.TripRequested!;
+    await db().transaction().execute((trx) => batchHandler(trx, [eventOf('TripRequested', request.tripId, request), eventOf('TripRequested', request.tripId, request)]));
+    expect(await outbox(db(), 'TripOffered', request.tripId)).toHaveLength(1);
+  });
+
   it('says a trip no agency can serve was offered to nobody, so it can expire at its deadline', async () => {
     const tripId = await requestTrip(db());
     expect(await outbox(db(), 'TripOffered', tripId)).toMatchObject([{ tripId, agencyIds: [] }]);

@@ -75,6 +75,23 @@ describe('the hospital applying ems reports', () => {
     expect(events).toEqual(['TripRequested:', 'TripStatusChanged:ASSIGNED', 'TripStatusChanged:ACCEPTED']);
   });
 
+  it('records the time of a report that comes after a cancellation, but gives the trip to no agency', async () => {
+    const tripId = await requestTrip();
+    const cancelled = await asCoordinator(`mutation($id: ID!) { cancelTransportRequest(id: $id, input: { reason: DUPLICATE_REQUEST, party: HOSPITAL }) { status } }`, { id: tripId });
+    expect(cancelled.errors).toBeUndefined();
+    // ems accepted at the moment the hospital cancelled; its report arrives after the cancellation.
+    await report(tripId, 'ACCEPTED', minute(5));
+    const { trip, history } = await stateOf(tripId);
+    expect(trip).toMatchObject({ status: 'CANCELLED', assigned_agency_id: null, assigned_unit_id: null });
+    expect(trip.accepted_at).toEqual(new Date(minute(5)));
+    expect(history).toContain('ACCEPTED');
+    const [late] = await db().selectFrom('trip_history').select('notes').where('transport_request_id', '=', tripId).where('status', '=', 'ACCEPTED').execute();
+    expect(late!.notes).toMatch(/after the trip was cancelled/);
+    // The agency that reported still cannot see the trip.
+    const asAgency = await postGraphQL<any>(hospital.url, `query($id: ID!) { transportRequest(id: $id) { id } }`, { id: tripId }, bearer(await issuer.tokenForDemoUser('dispatcher@agency-1.demo')));
+    expect(errorCodes(asAgency)).toEqual(['NOT_FOUND']);
+  });
+
   it('changes nothing when a report is repeated', async () => {
     const tripId = await requestTrip();
     await report(tripId, 'ACCEPTED', minute(5));

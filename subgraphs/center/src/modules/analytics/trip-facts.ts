@@ -1,4 +1,4 @@
-import { isTerminal, lifecycleRank, MILESTONE_COLUMN, overridesCancellation, type EventContracts } from '@medport/domain';
+import { isCancellable, isTerminal, lifecycleRank, MILESTONE_COLUMN, overridesCancellation, type EventContracts } from '@medport/domain';
 import { jsonText } from '@medport/database';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
 
@@ -45,6 +45,9 @@ export function factOnPlanChanged(fact: TripFactRow, event: EventContracts['Trip
 export function factOnStatusChanged(fact: TripFactRow, event: EventContracts['TripStatusChanged']): TripFactUpdate {
   const changes: TripFactUpdate = {};
   if (fact.hospital_id === null) changes.hospital_id = event.hospitalId;
+  // A cancellation only ever applies before the patient is on board: one that arrives after the fact moved past
+  // that (the feed orders transactions by id, not by commit, so it can come late) changes nothing at all.
+  if (event.status === 'CANCELLED' && !isCancellable(fact.status)) return changes;
   // A late event still tells when its milestone happened; only the first report of a milestone counts. The
   // request time belongs to TripRequested, which also completes the fact.
   const column = MILESTONE_COLUMN[event.status];

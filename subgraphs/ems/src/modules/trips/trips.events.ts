@@ -45,7 +45,8 @@ export async function onTripsRequested(trx: Transaction<EmsDatabase>, events: Ty
       version: 1,
     })),
   );
-  const fresh = requests.filter((request) => inserted.has(request.tripId.toLowerCase()));
+  // Each new copy once: the first request of a trip inserted it, as the single-event path would have.
+  const fresh = requests.filter((request) => inserted.delete(request.tripId.toLowerCase()));
   if (fresh.length === 0) return;
   const candidates = await findDispatchCandidates(trx);
   const offers = fresh.map((request) => ({ tripId: request.tripId.toLowerCase(), hospitalId: request.hospitalId, agencyIds: chooseAgencies(candidates, request) }));

@@ -89,6 +89,8 @@ function recordsLateStep(current: TransportStatus, reported: TransportStatus): b
   return current === 'CANCELLED' || lifecycleRank(reported) < lifecycleRank(current);
 }
 
+const REPORTED_AFTER_CANCELLATION = 'Reported by the agency after the trip was cancelled; the trip stays cancelled.';
+
 const CANCELLATION_WITHDRAWN =
   'The crew reported the patient on board after the trip was cancelled; the cancellation was withdrawn and the trip carries on.';
 
@@ -120,16 +122,21 @@ export async function onTripProgressReported(trx: Transaction<HospitalDatabase>,
   } else {
     return;
   }
-  if (report.agencyId && report.status !== 'EXPIRED' && !trip.assigned_agency_id) changes.assigned_agency_id = report.agencyId;
-  // The unit of a step forward is the unit now; a late step only fills a unit the trip does not know yet.
-  if (report.unitId && (changes.status || !trip.assigned_unit_id)) changes.assigned_unit_id = report.unitId;
+  // A trip cancelled before the report came stays out of the agency's reach: its time is recorded, but no agency
+  // or unit is given a trip (and its patient data) that it never had.
+  const afterCancellation = trip.status === 'CANCELLED' && !withdrawsCancellation;
+  if (!afterCancellation) {
+    if (report.agencyId && report.status !== 'EXPIRED' && !trip.assigned_agency_id) changes.assigned_agency_id = report.agencyId;
+    // The unit of a step forward is the unit now; a late step only fills a unit the trip does not know yet.
+    if (report.unitId && (changes.status || !trip.assigned_unit_id)) changes.assigned_unit_id = report.unitId;
+  }
   const changed = await updateTransportRequest(trx, trip.id, changes);
   await insertTripHistory(trx, {
     id: newId(),
     transport_request_id: trip.id,
     status: report.status,
     occurred_at: occurredAt,
-    notes: withdrawsCancellation ? CANCELLATION_WITHDRAWN : null,
+    notes: withdrawsCancellation ? CANCELLATION_WITHDRAWN : afterCancellation ? REPORTED_AFTER_CANCELLATION : null,
     updated_by_id: report.reportedById,
   });
   // A late step is announced with its own status: consumers record its time and, being behind, move nothing.
