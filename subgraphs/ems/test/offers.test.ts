@@ -193,6 +193,25 @@ describe('agencies joining the network (ServiceRegistered)', () => {
   });
 });
 
+describe('agencies suspended and reactivated (ServiceStatusChanged)', () => {
+  const statusChanged = (agencyId: string, status: 'ACTIVE' | 'SUSPENDED', changedAt: string) =>
+    eventOf('ServiceStatusChanged', agencyId, { agencyId, registrationId: newId(), status, previousStatus: 'ACTIVE', changedById: null, changedAt });
+
+  it('follows the newest change of status, whatever order the changes are retried in', async () => {
+    const agencyId = await registerAgency(db());
+    const statusOf = async () => (await db().selectFrom('agencies').select('status').where('id', '=', agencyId).executeTakeFirstOrThrow()).status;
+    await applyEvent(db(), statusChanged(agencyId, 'SUSPENDED', minutesFromNow(2)));
+    await applyEvent(db(), statusChanged(agencyId, 'ACTIVE', minutesFromNow(1)));
+    expect(await statusOf()).toBe('SUSPENDED');
+    await applyEvent(db(), statusChanged(agencyId, 'ACTIVE', minutesFromNow(3)));
+    expect(await statusOf()).toBe('ACTIVE');
+  });
+
+  it('parks the status of an agency it has not received yet, rather than dropping it', async () => {
+    await expect(applyEvent(db(), statusChanged(newId(), 'SUSPENDED', minutesFromNow(1)))).rejects.toThrow(/unknown to the ems silo/);
+  });
+});
+
 describe('agency names', () => {
   it('creates an agency whose name an ems agency already carries: names identify no agency, the center keeps registrations apart', async () => {
     const first = registration();

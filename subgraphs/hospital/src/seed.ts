@@ -34,7 +34,7 @@ export async function seedHospitalDemoData(db: Kysely<HospitalDatabase>): Promis
 
     await trx
       .insertInto('network_agencies')
-      .values(network.agencies.map((agency) => ({ id: agency.id, name: agency.name, status: 'ACTIVE' as const, registered_at: new Date() })))
+      .values(network.agencies.map((agency) => ({ id: agency.id, name: agency.name, status: 'ACTIVE' as const, registered_at: new Date(), status_changed_at: new Date() })))
       .execute();
 
     await trx

@@ -4,6 +4,7 @@ import * as auditLog from './0002_audit_log.js';
 import * as events from './0003_events.js';
 import * as tripWorkflow from './0004_trip_workflow.js';
 import * as agencyNamesNotUnique from './0005_agency_names_not_unique.js';
+import * as agencyStatusChangedAt from './0006_agency_status_changed_at.js';
 
 /** The ems silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_events': events,
   '0004_trip_workflow': tripWorkflow,
   '0005_agency_names_not_unique': agencyNamesNotUnique,
+  '0006_agency_status_changed_at': agencyStatusChangedAt,
 };

@@ -13,6 +13,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (col) => col.notNull())
     .addColumn('status', 'text', (col) => col.notNull().check(oneOf('status', enumValues(ServiceStatusEnum))))
     .addColumn('registered_at', 'timestamptz', (col) => col.notNull())
+    // When the center last set the status: an older status event (retried late) changes nothing.
+    .addColumn('status_changed_at', 'timestamptz', (col) => col.notNull())
     .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
     .execute();
 }

@@ -27,6 +27,7 @@ export async function onServiceRegistered(trx: Transaction<EmsDatabase>, event: 
     equipment: registration.equipment,
     pricing: null,
     status: registration.status,
+    status_changed_at: registeredAt,
     added_by_id: registration.registeredById,
     added_at: registeredAt,
     created_at: registeredAt,
@@ -49,6 +50,6 @@ export async function onServiceRegistered(trx: Transaction<EmsDatabase>, event: 
  * registration, not to drop.
  */
 export async function onServiceStatusChanged(trx: Transaction<EmsDatabase>, event: TypedEvent<'ServiceStatusChanged'>): Promise<void> {
-  const { agencyId, status } = event.payload;
-  if (!(await setAgencyStatus(trx, agencyId, status))) throw new Error(`Agency ${agencyId} is unknown to the ems silo.`);
+  const { agencyId, status, changedAt } = event.payload;
+  if (!(await setAgencyStatus(trx, agencyId, status, new Date(changedAt)))) throw new Error(`Agency ${agencyId} is unknown to the ems silo.`);
 }

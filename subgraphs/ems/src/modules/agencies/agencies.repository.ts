@@ -97,14 +97,19 @@ export async function findDispatchCandidates(db: Executor<EmsDatabase>): Promise
   return candidates;
 }
 
-/** Sets an agency's standing in the network; false when there is no such agency. */
-export async function setAgencyStatus(trx: Executor<EmsDatabase>, id: string, status: ServiceStatus): Promise<boolean> {
-  const updated = await trx
+/**
+ * Sets an agency's standing in the network as of `changedAt`, unless a newer change was applied already. Answers
+ * whether the agency exists here at all.
+ */
+export async function setAgencyStatus(trx: Executor<EmsDatabase>, id: string, status: ServiceStatus, changedAt: Date): Promise<boolean> {
+  const agency = await trx.selectFrom('agencies').select(['id', 'status_changed_at']).where('id', '=', id).forUpdate().modifyEnd(label('lockAgencyStatus')).executeTakeFirst();
+  if (!agency) return false;
+  if (agency.status_changed_at && agency.status_changed_at.getTime() >= changedAt.getTime()) return true;
+  await trx
     .updateTable('agencies')
-    .set({ status, updated_at: new Date() })
+    .set({ status, status_changed_at: changedAt, updated_at: new Date() })
     .where('id', '=', id)
-    .returning('id')
     .modifyEnd(label('setAgencyStatus'))
-    .executeTakeFirst();
-  return updated !== undefined;
+    .execute();
+  return true;
 }

@@ -26,6 +26,8 @@ export interface AgenciesTable {
   pricing: ColumnType<AgencyPricing | null, string | null, string | null>;
   is_active: Generated<boolean>;
   status: ServiceStatus;
+  /** When the center last set `status`; a status event older than this changes nothing. */
+  status_changed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** The account that added the agency to the network, when known. */
   added_by_id: string | null;
   added_at: ColumnType<Date, Date | undefined, never>;

@@ -57,14 +57,25 @@ export async function findOfferableAgencyIds(db: Executor<HospitalDatabase>, hos
   return rows.map((row) => row.agency_id);
 }
 
-/** Sets a network agency's status; false when the hospital silo has not heard of the agency. */
-export async function setNetworkAgencyStatus(trx: Executor<HospitalDatabase>, id: string, status: ServiceStatus): Promise<boolean> {
-  const updated = await trx
-    .updateTable('network_agencies')
-    .set({ status, updated_at: new Date() })
+/**
+ * Sets a network agency's status as of `changedAt`, unless a newer change was applied already. Answers whether the
+ * hospital silo has heard of the agency at all.
+ */
+export async function setNetworkAgencyStatus(trx: Executor<HospitalDatabase>, id: string, status: ServiceStatus, changedAt: Date): Promise<boolean> {
+  const agency = await trx
+    .selectFrom('network_agencies')
+    .select(['id', 'status_changed_at'])
     .where('id', '=', id)
-    .returning('id')
-    .modifyEnd(label('setNetworkAgencyStatus'))
+    .forUpdate()
+    .modifyEnd(label('lockNetworkAgency'))
     .executeTakeFirst();
-  return updated !== undefined;
+  if (!agency) return false;
+  if (agency.status_changed_at.getTime() >= changedAt.getTime()) return true;
+  await trx
+    .updateTable('network_agencies')
+    .set({ status, status_changed_at: changedAt, updated_at: new Date() })
+    .where('id', '=', id)
+    .modifyEnd(label('setNetworkAgencyStatus'))
+    .execute();
+  return true;
 }

@@ -22,6 +22,8 @@ export interface NetworkAgenciesTable {
   name: string;
   status: ServiceStatus;
   registered_at: Date;
+  /** When the center last set `status`. */
+  status_changed_at: Date;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
