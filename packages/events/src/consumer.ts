@@ -229,6 +229,8 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
       }
       stopping.signal.addEventListener('abort', done, { once: true });
     });
+  /** The wait after the n-th failure of an outage (database or feed away): backoff capped at max(retry cap, 5 s). */
+  const outageDelay = (failures: number) => backoff({ ...retry, maxDelayMs: Math.max(retry.maxDelayMs, 5_000) }, failures);
   const reachable = () => options.ping().then(
     () => true,
     () => false,
@@ -242,29 +244,33 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
       } catch (error) {
         if (stopping.signal.aborted) return undefined;
         if (failures === 0) logger.warn({ ...log, error: describe(error) }, `${what} failed; retrying until it works`);
-        await sleep(backoff({ ...retry, maxDelayMs: Math.max(retry.maxDelayMs, 5_000) }, failures + 1));
+        await sleep(outageDelay(failures + 1));
       }
     }
     return undefined;
   };
 
+  const readStoredCursor = async () => {
+    const row = await (options.db as unknown as Kysely<EventsDatabase>)
+      .selectFrom('event_consumers')
+      .select('cursor')
+      .where('name', '=', definition.name)
+      .modifyEnd(label('readEventCursor'))
+      .executeTakeFirstOrThrow();
+    return row.cursor;
+  };
   const registered = () =>
     untilItWorks('registering the consumer', async () => {
-      const tables = options.db as unknown as Kysely<EventsDatabase>;
-      await tables
+      await (options.db as unknown as Kysely<EventsDatabase>)
         .insertInto('event_consumers')
         .values({ name: definition.name, source: definition.source, cursor: FEED_START })
         .onConflict((conflict) => conflict.column('name').doNothing())
         .modifyEnd(label('registerEventConsumer'))
         .execute();
-      const row = await tables
-        .selectFrom('event_consumers')
-        .select('cursor')
-        .where('name', '=', definition.name)
-        .modifyEnd(label('readEventCursor'))
-        .executeTakeFirstOrThrow();
-      return row.cursor;
+      return readStoredCursor();
     });
+  /** The cursor as stored now (another replica or an operator may have moved it); the consumer row exists. */
+  const storedCursor = () => untilItWorks('reading the stored cursor', readStoredCursor);
 
   const recordFailure = async (error: string) => {
     const tables = options.db as unknown as Kysely<EventsDatabase>;
@@ -294,7 +300,7 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
         if (lostConnection(error) || !(await reachable())) {
           outages += 1;
           if (outages === 1) logger.warn({ ...log, error: describe(error) }, 'database unreachable; waiting for it');
-          await sleep(backoff({ ...retry, maxDelayMs: Math.max(retry.maxDelayMs, 5_000) }, outages));
+          await sleep(outageDelay(outages));
           continue;
         }
         outages = 0;
@@ -325,13 +331,13 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
           // Operators see why a consumer stands still in its lastError (a silo down, a refused cursor).
           await recordFailure(describe(error));
         }
-        await sleep(backoff({ ...retry, maxDelayMs: Math.max(retry.maxDelayMs, 5_000) }, feedFailures));
+        await sleep(outageDelay(feedFailures));
         continue;
       }
       if (events.length === 0) {
         // A quiet feed is the moment to pick up a cursor moved by someone else: another replica, or an operator
         // who set it back to replay the feed.
-        cursor = await registered();
+        cursor = await storedCursor();
         continue;
       }
       let outcome: Outcome;
@@ -347,7 +353,7 @@ export function startConsumer<DB>(options: ConsumerOptions<DB>): RunningConsumer
         }
       }
       if (outcome === 'applied') cursor = events[events.length - 1]!.cursor;
-      if (outcome === 'moved') cursor = await registered();
+      if (outcome === 'moved') cursor = await storedCursor();
     }
   };
 

@@ -26,7 +26,6 @@ interface OutboxFeedRow {
 export async function readFeed(db: Kysely<any>, cursor: string, limit: number): Promise<FeedEvent[]> {
   const after = parseCursor(cursor);
   if (!after) throw new Error(`Invalid feed cursor: ${cursor}`);
-  await requireCursorOfThisDatabase(db, after.transactionId);
   const result = await sql<OutboxFeedRow>`
     select position, transaction_id::text as transaction_text, id, type, aggregate_id, payload, occurred_at
     from outbox_events
@@ -137,6 +136,8 @@ export async function readFeedWaiting(
   options: { limit: number; waitMs: number; signal?: AbortSignal },
 ): Promise<FeedEvent[]> {
   const deadline = Date.now() + options.waitMs;
+  // Once per request, not per re-read: the cursor stays the same while this waits.
+  await requireCursorOfThisDatabase(db, parseCursor(cursor)!.transactionId);
   for (;;) {
     // A NOTIFY that arrives while this reads must not be slept through.
     const seen = outbox.notifications;

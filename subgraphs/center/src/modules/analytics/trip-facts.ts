@@ -1,4 +1,4 @@
-import { isCancellable, isTerminal, lifecycleRank, MILESTONE_COLUMN, overridesCancellation, type EventContracts } from '@medport/domain';
+import { canReach, isCancellable, MILESTONE_COLUMN, overridesCancellation, type EventContracts } from '@medport/domain';
 import { jsonText } from '@medport/database';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
 
@@ -56,7 +56,7 @@ export function factOnStatusChanged(fact: TripFactRow, event: EventContracts['Tr
   // cancelled after all.
   const withdrawsCancellation = overridesCancellation(fact.status, event.status);
   if (withdrawsCancellation) Object.assign(changes, { cancelled_at: null, cancellation_reason: null, cancellation_party: null });
-  const forward = withdrawsCancellation || (!isTerminal(fact.status) && lifecycleRank(event.status) > lifecycleRank(fact.status));
+  const forward = withdrawsCancellation || canReach(fact.status, event.status);
   if (forward) changes.status = event.status;
   // The agency of the newest status is the trip's; a late event only fills an agency the fact lacks.
   if (event.agencyId && (forward || fact.agency_id === null)) changes.agency_id = event.agencyId;

@@ -1,5 +1,5 @@
 import { publishEvent, type TypedEvent } from '@medport/events';
-import { isCancellable, isTerminal, lifecycleRank, MILESTONE_COLUMN, newId, overridesCancellation, type TransportStatus } from '@medport/domain';
+import { canReach, lifecycleRank, MILESTONE_COLUMN, newId, overridesCancellation, type TransportStatus } from '@medport/domain';
 import type { Transaction } from 'kysely';
 import type { HospitalDatabase } from '../../database.js';
 import type { FacilityRow } from '../facilities/facilities.table.js';
@@ -69,18 +69,6 @@ export async function publishTripStatusChanged(
 }
 
 /**
- * Whether a status reported from elsewhere moves the trip forward from `current`. A report that is not ahead is a
- * repeat, an echo or a late arrival, and changes nothing; one that skips steps (an event parked on the way) still
- * applies, since every status after ACCEPTED is reached through the ones before it.
- */
-function movesForward(current: TransportStatus, reported: TransportStatus): boolean {
-  if (isTerminal(current)) return false;
-  if (reported === 'CANCELLED') return isCancellable(current);
-  if (reported === 'EXPIRED') return current === 'REQUESTED';
-  return lifecycleRank(reported) > lifecycleRank(current);
-}
-
-/**
  * Whether a report that moves nothing still records when its step happened: a step behind the trip on its way (a
  * report parked and retried after later ones), or a crew's step taken before a cancellation reached it.
  */
@@ -112,7 +100,9 @@ export async function onTripProgressReported(trx: Transaction<HospitalDatabase>,
   const column = MILESTONE_COLUMN[report.status];
   const withdrawsCancellation = overridesCancellation(trip.status, report.status);
   let changes: TransportRequestUpdate;
-  if (movesForward(trip.status, report.status) || withdrawsCancellation) {
+  // A report ahead of the trip by legal steps applies, even one that skips steps (an event parked on the way);
+  // one that is not (a repeat, an echo, a late arrival) changes no status.
+  if (canReach(trip.status, report.status) || withdrawsCancellation) {
     changes = { status: report.status, [column]: occurredAt };
     if (withdrawsCancellation) {
       Object.assign(changes, { cancelled_at: null, cancellation_reason: null, cancellation_party: null, cancellation_notes: null });
