@@ -116,6 +116,20 @@ export const ResponseDecisionEnum = defineEnum('ResponseDecision', 'How an agenc
 });
 export type ResponseDecision = keyof typeof ResponseDecisionEnum.values;
 
+export const OfferChangeEnum = defineEnum('OfferChange', "What happened to a trip offered to an agency.", {
+  OFFERED: 'The trip was offered to the agency; it may accept or decline.',
+  WITHDRAWN: 'The offer ended before the agency answered; it can no longer accept the trip.',
+});
+export type OfferChange = keyof typeof OfferChangeEnum.values;
+
+export const OfferEndReasonEnum = defineEnum('OfferEndReason', 'Why an offer ended before the agency answered it.', {
+  TAKEN_BY_ANOTHER_AGENCY: 'Another agency accepted the trip first.',
+  TRIP_CANCELLED: 'The hospital or the center cancelled the trip.',
+  OFFER_EXPIRED: 'No agency accepted before the response deadline.',
+  LEVEL_CHANGED: 'The trip now needs a level of care the agency does not provide.',
+});
+export type OfferEndReason = keyof typeof OfferEndReasonEnum.values;
+
 export const ServiceStatusEnum = defineEnum('ServiceStatus', 'Whether an agency takes part in the network.', {
   ACTIVE: 'Takes part and receives offers.',
   SUSPENDED: 'Temporarily removed from the network.',

@@ -1,5 +1,6 @@
 import type {
   CancellationParty,
+  OfferEndReason,
   CancellationReason,
   ServiceStatus,
   SpecialRequirement,
@@ -68,6 +69,16 @@ export interface EventContracts {
     agencyIds: string[];
     offeredAt: string;
   };
+  /**
+   * ems: offers of a trip ended before these agencies answered them (another agency took the trip, the trip was
+   * cancelled or expired, or its level changed). Agencies' apps learn from it that they can no longer accept.
+   */
+  TripOffersEnded: {
+    tripId: string;
+    agencyIds: string[];
+    reason: OfferEndReason;
+    endedAt: string;
+  };
   /** ems: an agency answered an offer. */
   TripResponded: {
     tripId: string;
@@ -124,6 +135,7 @@ export const EVENT_TYPES = [
   'TripPlanChanged',
   'TripStatusChanged',
   'TripOffered',
+  'TripOffersEnded',
   'TripResponded',
   'TripProgressReported',
   'ServiceRegistered',
@@ -136,6 +148,7 @@ export const EVENT_PRODUCER = {
   TripPlanChanged: 'hospital',
   TripStatusChanged: 'hospital',
   TripOffered: 'ems',
+  TripOffersEnded: 'ems',
   TripResponded: 'ems',
   TripProgressReported: 'ems',
   ServiceRegistered: 'center',
@@ -147,3 +160,17 @@ export const EVENT_PRODUCER = {
  * operators leave them out, so those views need no audit of their own.
  */
 export const PATIENT_DATA_FIELDS: readonly string[] = ['specialRequirements'];
+
+/**
+ * The fields of the supergraph whose every read the hospital audits in the reader's name (`Type.field`). The
+ * gateway shares one live subscription among callers of the same role and tenant only when they select none of
+ * these, so that each read of patient data stays on record for the person who received it.
+ */
+export const PATIENT_DATA_COORDINATES: readonly string[] = [
+  'TransportRequest.patientReference',
+  'TransportRequest.specialRequirements',
+  'TransportRequest.notes',
+  'TripHistoryEntry.notes',
+  'Cancellation.notes',
+  'TripOffer.specialRequirements',
+];

@@ -8,13 +8,12 @@ import { chooseAgencies } from './trips.dispatch.js';
 import { unitFollowsTrip } from './trips.progress.js';
 import {
   applyTripPlan,
-  endPendingResponses,
   insertOffers,
   insertTripCopies,
   lockTrip,
   updateTrip,
-  withdrawOffersToAgenciesWithoutLevel,
 } from './trips.repository.js';
+import { endOffers, withdrawOffersForLevel } from './trips.offers.js';
 import type { TripRow } from './trips.table.js';
 
 /**
@@ -98,7 +97,7 @@ export async function onTripPlanChanged(trx: Transaction<EmsDatabase>, event: Ty
   if (!planned || trip.status !== 'REQUESTED' || planned.transport_level === trip.transport_level) return;
   // Nobody new is offered the trip: dispatch starts from the hospital's preferred agencies, and only TripRequested
   // carries that list, so offers made here would skip them. The agencies still offered it keep their offers.
-  await withdrawOffersToAgenciesWithoutLevel(trx, trip.id, planned.transport_level);
+  await withdrawOffersForLevel(trx, trip.id, planned.transport_level);
 }
 
 /**
@@ -116,6 +115,6 @@ export async function onTripStatusChanged(trx: Transaction<EmsDatabase>, event: 
   const settlesOnHospitalsEnd = trip.status === 'EXPIRED' && change.status === 'CANCELLED';
   if (!canReach(trip.status, change.status) && !settlesOnHospitalsEnd) return;
   await updateTrip(trx, trip.id, { status: change.status });
-  await endPendingResponses(trx, [trip.id], change.status === 'EXPIRED' ? 'EXPIRED' : 'WITHDRAWN');
+  await endOffers(trx, [trip.id], change.status === 'EXPIRED' ? 'OFFER_EXPIRED' : 'TRIP_CANCELLED', new Date(change.occurredAt));
   if (trip.assigned_unit_id) await unitFollowsTrip(trx, trip.assigned_unit_id, change.status);
 }

@@ -2,7 +2,8 @@ import type { BackgroundJob } from '@medport/server';
 import type { Kysely } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
 import { reportProgress } from './trips.progress.js';
-import { endPendingResponses, lockOverdueTrips, setTripsStatus } from './trips.repository.js';
+import { endOffers } from './trips.offers.js';
+import { lockOverdueTrips, setTripsStatus } from './trips.repository.js';
 
 /** Trips per transaction: bounds how long one sweep holds its locks, however many offers ran out at once. */
 const EXPIRY_BATCH_SIZE = 100;
@@ -20,7 +21,7 @@ export async function expireOverdueOffers(db: Kysely<EmsDatabase>, now: Date = n
       const trips = await lockOverdueTrips(trx, now, batchSize);
       const ids = trips.map((trip) => trip.id);
       await setTripsStatus(trx, ids, 'EXPIRED');
-      await endPendingResponses(trx, ids, 'EXPIRED');
+      await endOffers(trx, ids, 'OFFER_EXPIRED', now);
       for (const trip of trips) {
         // The trip expired when its deadline passed, however late the sweep came by.
         const report = { status: 'EXPIRED' as const, agencyId: null, unitId: null, reportedById: null, notes: null, etaMinutes: null };

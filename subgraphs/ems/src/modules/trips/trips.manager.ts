@@ -21,7 +21,8 @@ import type { EmsDatabase } from '../../database.js';
 import { findAgenciesByIds } from '../agencies/agencies.repository.js';
 import { lockUnit, updateUnit } from '../units/units.repository.js';
 import { reportProgress, unitFollowsTrip } from './trips.progress.js';
-import { endPendingResponses, findResponse, listAvailableTrips, lockTrip, updateResponse, updateTrip } from './trips.repository.js';
+import { findResponse, listAvailableTrips, lockTrip, updateResponse, updateTrip } from './trips.repository.js';
+import { endOffers } from './trips.offers.js';
 import type { TripResponseRow, TripRow } from './trips.table.js';
 
 export interface RespondToTripInput {
@@ -33,7 +34,7 @@ export interface RespondToTripInput {
 }
 
 /** Every account of an agency sees the offers it holds; a crew decides nothing, but knows what may come. */
-const OFFER_READERS: readonly UserRole[] = rolesOfTenant('EMS');
+export const OFFER_READERS: readonly UserRole[] = rolesOfTenant('EMS');
 /** Who commits an agency to a trip and sends a unit: its dispatchers and administrators. */
 const DISPATCHERS: readonly UserRole[] = ['EMS_DISPATCHER', 'EMS_ADMIN'];
 /** Who reports where a trip is: the crew on it, and the dispatch desk that hears from them. */
@@ -203,7 +204,7 @@ export function respondToTrip(context: EmsContext, tripId: string, input: Respon
         responded_at: now,
       });
       await updateTrip(trx, trip.id, { status: 'ACCEPTED', assigned_agency_id: offer.agency_id });
-      await endPendingResponses(trx, [trip.id], 'WITHDRAWN');
+      await endOffers(trx, [trip.id], 'TAKEN_BY_ANOTHER_AGENCY', now);
       await publishEvent(trx, 'TripResponded', trip.id, {
         tripId: trip.id,
         agencyId: offer.agency_id,

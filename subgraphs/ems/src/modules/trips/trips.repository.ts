@@ -52,6 +52,11 @@ export function lockTrip(trx: Executor<EmsDatabase>, id: string): Promise<TripRo
   return trx.selectFrom('trips').selectAll().where('id', '=', id).forUpdate().modifyEnd(label('lockTrip')).executeTakeFirst();
 }
 
+/** The copy of a trip as it is now (no lock), for what a live subscription delivers. */
+export function findTrip(db: Executor<EmsDatabase>, id: string): Promise<TripRow | undefined> {
+  return db.selectFrom('trips').selectAll().where('id', '=', id).modifyEnd(label('findTrip')).executeTakeFirst();
+}
+
 export function updateTrip(trx: Executor<EmsDatabase>, id: string, changes: TripUpdate): Promise<TripRow> {
   return trx
     .updateTable('trips')
@@ -134,21 +139,32 @@ export function updateResponse(
     .executeTakeFirstOrThrow();
 }
 
+/** An offer that ended before its agency answered it. */
+export interface EndedOffer {
+  trip_id: string;
+  agency_id: string;
+}
+
 /** Ends every offer of these trips still waiting for an answer: the trips no longer take one. */
-export async function endPendingResponses(trx: Executor<EmsDatabase>, tripIds: readonly string[], status: Extract<ResponseStatus, 'WITHDRAWN' | 'EXPIRED'>): Promise<void> {
-  if (tripIds.length === 0) return;
-  await trx
+export function endPendingResponses(
+  trx: Executor<EmsDatabase>,
+  tripIds: readonly string[],
+  status: Extract<ResponseStatus, 'WITHDRAWN' | 'EXPIRED'>,
+): Promise<EndedOffer[]> {
+  if (tripIds.length === 0) return Promise.resolve([]);
+  return trx
     .updateTable('trip_responses')
     .set({ status, updated_at: new Date() })
     .where('trip_id', 'in', tripIds)
     .where('status', '=', 'PENDING')
+    .returning(['trip_id', 'agency_id'])
     .modifyEnd(label('endPendingResponses'))
     .execute();
 }
 
 /** Withdraws the offers of a trip still waiting for an answer from agencies that do not provide `level`. */
-export async function withdrawOffersToAgenciesWithoutLevel(trx: Executor<EmsDatabase>, tripId: string, level: TransportLevel): Promise<void> {
-  await trx
+export function withdrawOffersToAgenciesWithoutLevel(trx: Executor<EmsDatabase>, tripId: string, level: TransportLevel): Promise<EndedOffer[]> {
+  return trx
     .updateTable('trip_responses')
     .set({ status: 'WITHDRAWN', updated_at: new Date() })
     .where('trip_id', '=', tripId)
@@ -156,6 +172,7 @@ export async function withdrawOffersToAgenciesWithoutLevel(trx: Executor<EmsData
     .where('agency_id', 'in', (eb) =>
       eb.selectFrom('agencies').select('agencies.id').where(sql<boolean>`not (${sql.ref('agencies.levels')} @> array[${level}]::text[])`),
     )
+    .returning(['trip_id', 'agency_id'])
     .modifyEnd(label('withdrawOffersToAgenciesWithoutLevel'))
     .execute();
 }
