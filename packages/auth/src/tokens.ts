@@ -60,6 +60,13 @@ export function unauthenticated(message = 'A valid access token is required.'): 
 export interface TokenVerifier {
   /** The caller, or an UNAUTHENTICATED error for any token that is not exactly right. */
   verify(token: string): Promise<Viewer>;
+  /** The caller and when its token expires, for connections that outlive a request (subscriptions). */
+  verifySession(token: string): Promise<VerifiedSession>;
+}
+
+export interface VerifiedSession {
+  viewer: Viewer;
+  expiresAt: Date;
 }
 
 export interface TokenVerifierOptions {
@@ -80,8 +87,7 @@ function viewerOf(payload: JWTPayload): Viewer {
 }
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  return {
-    async verify(token) {
+  const verifySession = async (token: string): Promise<VerifiedSession> => {
       try {
         const { payload } = await jwtVerify(token, options.keys, {
           algorithms: [TOKEN_ALGORITHM],
@@ -91,14 +97,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           requiredClaims: ['sub', 'exp', 'iat'],
           typ: 'at+jwt',
         });
-        return viewerOf(payload);
+        return { viewer: viewerOf(payload), expiresAt: new Date(payload.exp! * 1000) };
       } catch (error) {
         if (error instanceof GraphQLError) throw error;
         if (error instanceof errors.JWTExpired) throw unauthenticated('The access token has expired.');
         if (error instanceof errors.JOSEError) throw unauthenticated('The access token is not valid.');
         throw error;
       }
-    },
+  };
+  return {
+    verifySession,
+    verify: async (token) => (await verifySession(token)).viewer,
   };
 }
 

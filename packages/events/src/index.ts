@@ -5,3 +5,4 @@ export * from './outbox.js';
 export * from './feed.js';
 export * from './consumer.js';
 export * from './parked.js';
+export * from './live.js';

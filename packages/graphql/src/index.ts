@@ -6,3 +6,4 @@ export * from './scalars.js';
 export * from './sdl.js';
 export * from './validation.js';
 export * from './address.js';
+export * from './event-queue.js';

@@ -6,3 +6,4 @@ export * from './subgraph.js';
 export * from './cli.js';
 export * from './request-log.js';
 export * from './authentication.js';
+export * from './subscriptions.js';

@@ -8,13 +8,14 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { createRequestAudit, type RequestAudit } from '@medport/audit';
 import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey, type Viewer } from '@medport/auth';
 import type { AuthConfig, SubgraphConfig, WorkflowConfig } from '@medport/config';
-import { eventFeedRoute, httpFeedSource, OUTBOX_CHANNEL, OutboxSignal, startConsumer, type ConsumerDefinition, type FeedEvent, type RunningConsumer } from '@medport/events';
+import { eventFeedRoute, httpFeedSource, LiveEvents, OUTBOX_CHANNEL, OutboxSignal, startConsumer, type ConsumerDefinition, type FeedEvent, type RunningConsumer } from '@medport/events';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '@medport/database';
 import { DateTime, FEDERATION_LINK, SHARED_TYPE_DEFS } from '@medport/graphql';
 import type { DocumentNode } from 'graphql';
 import { parse } from 'graphql';
 import type { Kysely, LogEvent, Migration } from 'kysely';
-import { authenticate, requireAuthenticationPlugin } from './authentication.js';
+import { authenticate, requireAuthenticationPlugin, type Authentication } from './authentication.js';
+import { serveSubgraphSubscriptions } from './subscriptions.js';
 import { requestIdOf, type RequestContext } from './context.js';
 import { formatErrorFor } from './errors.js';
 import { createGraphQLHttpServer, listen, type Listening } from './http.js';
@@ -31,7 +32,12 @@ export interface SubgraphContext<DB, Loaders> extends RequestContext {
   audit: RequestAudit;
   /** Offer deadlines and sweeps of the trip workflow. */
   workflow: WorkflowConfig;
+  /** The events this silo commits from now on, for its live subscriptions. */
+  live: LiveEvents;
 }
+
+/** Subscribe messages are a query and a few variables; anything larger is refused (the socket closes, 1009). */
+const SUBSCRIPTION_MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /** Periodic work of a silo (expiring offers). Replicas may run it at once, so it must lock what it changes. */
 export interface BackgroundJob<DB> {
@@ -92,6 +98,8 @@ export function buildSchemaOf(definition: Pick<SubgraphDefinition<unknown, unkno
 
 export interface RunningSubgraph<DB> extends Listening {
   database: DatabaseHandle<DB>;
+  /** This process's live subscriptions' source (tests wait with it until a subscription listens). */
+  live: LiveEvents;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -161,8 +169,9 @@ export async function startSubgraph<DB, Loaders>(
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
+  const schema = buildSchemaOf(definition);
   const apollo = new ApolloServer<SubgraphContext<DB, Loaders>>({
-    schema: buildSchemaOf(definition),
+    schema,
     includeStacktraceInErrorResponses: false,
     formatError: formatErrorFor(logger),
     plugins: [
@@ -180,7 +189,19 @@ export async function startSubgraph<DB, Loaders>(
   const outbox = new OutboxSignal();
   const stopListening = await database.listen(OUTBOX_CHANNEL, outbox.notify);
   const feedRoute = eventFeedRoute(database.db, outbox, config.events.secret, { loopbackOnly: config.events.developmentSecret });
+  const live = new LiveEvents(database.db, outbox, logger);
   const siloRoutes = definition.httpRoutes?.(database.db);
+  const contextFor = (authentication: Authentication, requestId: string): SubgraphContext<DB, Loaders> => ({
+    requestId,
+    ...authentication,
+    logger,
+    db: database.db,
+    loaders: definition.createLoaders(database.db, authentication.viewer),
+    auth: config.auth,
+    audit: createRequestAudit(database.db, authentication.viewer, requestId),
+    workflow: config.workflow,
+    live,
+  });
   const server = createGraphQLHttpServer({
     apollo,
     logger,
@@ -188,21 +209,19 @@ export async function startSubgraph<DB, Loaders>(
     ready: () => database.ping(),
     extraRoutes: async (request, response) =>
       (await background.run(true, () => feedRoute(request, response))) || (siloRoutes ? await siloRoutes(request, response) : false),
-    context: async (request) => {
-      const requestId = requestIdOf(request);
-      const authentication = await authenticate(request, verifier);
-      return {
-        requestId,
-        ...authentication,
-        logger,
-        db: database.db,
-        loaders: definition.createLoaders(database.db, authentication.viewer),
-        auth: config.auth,
-        audit: createRequestAudit(database.db, authentication.viewer, requestId),
-        workflow: config.workflow,
-      };
-    },
+    context: async (request) => contextFor(await authenticate(request, verifier), requestIdOf(request)),
   });
+  // Silos whose schema has subscriptions serve them over graphql-ws on the same port and path.
+  const subscriptions = schema.getSubscriptionType()
+    ? serveSubgraphSubscriptions({
+        server,
+        schema,
+        verifier,
+        logger,
+        maxPayloadBytes: SUBSCRIPTION_MAX_PAYLOAD_BYTES,
+        contextFor: (viewer, requestId) => contextFor({ viewer, authenticationError: null }, requestId),
+      })
+    : null;
   const listening = await listen(server, config.host, config.port);
   logger.info({ url: listening.url, database: database.kind }, `${definition.silo} subgraph ready`);
 
@@ -223,9 +242,13 @@ export async function startSubgraph<DB, Loaders>(
   return {
     ...listening,
     database,
+    live,
     logger,
     async stop() {
-      // Consumers and jobs finish their transaction in flight; then requests drain; then the database closes.
+      // Subscribers are told first (1001, going away); consumers and jobs finish their transaction in flight; then
+      // requests drain; then the database closes.
+      await subscriptions?.close();
+      await live.close();
       await Promise.all([...consumers.map((consumer) => consumer.stop()), ...stopJobs.map((stop) => stop())]);
       await listening.close();
       await apollo.stop();

@@ -1,0 +1,115 @@
+import { sql, type Kysely } from 'kysely';
+import type { FeedEvent } from './envelope.js';
+import { MAX_FEED_BATCH, MAX_FEED_WAIT_MS, OutboxSignal, readFeedWaiting } from './feed.js';
+
+/** Called with each event of this silo's outbox, in feed order. */
+export type LiveListener = (event: FeedEvent) => void;
+
+interface Logger {
+  warn(object: object, message: string): void;
+}
+
+/** How long the reader waits before it tries its database again after a failure. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
+
+/**
+ * The events this silo commits from now on, for its live subscriptions. They are read from the outbox, in feed order
+ * and woken by the outbox's NOTIFY, never passed around in memory: every replica of the silo sees every event
+ * whichever replica wrote it, and so does a process that starts after the change. One reader per process serves all
+ * its subscriptions; it runs only while someone listens.
+ */
+export class LiveEvents {
+  private readonly listeners = new Set<LiveListener>();
+  private reader: { abort: AbortController; started: Promise<void>; done: Promise<void> } | null = null;
+
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly outbox: OutboxSignal,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** How many listeners receive events (tests wait for a subscription to be live with it). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /**
+   * Calls `listener` with every event committed after this resolves, until the returned function is called. It
+   * resolves once the reader knows where the feed ends, so an event committed afterwards cannot be missed.
+   */
+  async listen(listener: LiveListener): Promise<() => void> {
+    const reader = (this.reader ??= this.startReader());
+    await reader.started;
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0 && this.reader === reader) this.stopReader();
+    };
+  }
+
+  /** Stops reading; listeners get nothing more. */
+  async close(): Promise<void> {
+    this.listeners.clear();
+    const reader = this.reader;
+    this.stopReader();
+    await reader?.done;
+  }
+
+  private stopReader() {
+    this.reader?.abort.abort();
+    this.reader = null;
+  }
+
+  private startReader() {
+    const abort = new AbortController();
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const done = (async () => {
+      let cursor: string | null = null;
+      while (!abort.signal.aborted) {
+        try {
+          cursor ??= await feedEnd(this.db);
+          markStarted();
+          const events = await readFeedWaiting(this.db, this.outbox, cursor, {
+            limit: MAX_FEED_BATCH,
+            waitMs: MAX_FEED_WAIT_MS,
+            signal: abort.signal,
+          });
+          for (const event of events) {
+            if (abort.signal.aborted) break;
+            for (const listener of this.listeners) listener(event);
+            cursor = event.cursor;
+          }
+        } catch (error) {
+          if (abort.signal.aborted) break;
+          this.logger?.warn({ error: error instanceof Error ? error.message : String(error) }, 'live events: reading the outbox failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_FAILURE_MS));
+        }
+      }
+      markStarted();
+    })();
+    return { abort, started, done };
+  }
+}
+
+/**
+ * The cursor of the last event the feed can serve now. Events of transactions still running are not before it:
+ * they carry a transaction id at least the oldest running one, so they come after it when they commit.
+ */
+async function feedEnd(db: Kysely<any>): Promise<string> {
+  const result = await sql<{ cursor: string }>`
+    select transaction_id::text || ':' || position::text as cursor
+    from outbox_events
+    where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    order by transaction_id desc, position desc
+    limit 1 /* liveFeedEnd */`.execute(db);
+  return result.rows[0]?.cursor ?? '0:0';
+}
+
+/** Orders two feed cursors (`<transaction id>:<position>`): negative when `a` comes first. */
+export function compareCursors(a: string, b: string): number {
+  const [ta, pa] = a.split(':').map(BigInt) as [bigint, bigint];
+  const [tb, pb] = b.split(':').map(BigInt) as [bigint, bigint];
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return pa === pb ? 0 : pa < pb ? -1 : 1;
+}

@@ -1,0 +1,176 @@
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { bearerToken, type TokenVerifier, type VerifiedSession, type Viewer } from '@medport/auth';
+import type { EventType } from '@medport/domain';
+import { compareCursors, type FeedEvent, type LiveEvents } from '@medport/events';
+import { EventQueue, QueueOverflow } from '@medport/graphql';
+import {
+  createSourceEventStream,
+  execute,
+  GraphQLError,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from './logger.js';
+
+/** WebSocket close codes of MedPort's live connections (4400–4499 belong to the graphql-ws protocol). */
+export const CLOSE = {
+  /** The token was refused, or expired while the socket was open. */
+  forbidden: 4403,
+  /** The server is shutting down; reconnect (to another replica). */
+  goingAway: 1001,
+  /** The subscriber fell too far behind; it may reconnect and read what it missed over HTTP. */
+  tryAgainLater: 1013,
+} as const;
+
+/** One item of a live subscription: the value for its root field and where in the silo's feed it came from. */
+export interface LiveDelivery<T> {
+  /** `<transaction id>:<position>:<index>`: orders deliveries, so a consumer holding two streams can merge them. */
+  cursor: string;
+  value: T;
+}
+
+/** Orders two delivery cursors; negative when `a` comes first. */
+export const compareDeliveries = compareCursors;
+
+/** Events a subscriber may have waiting before it is ended (a subscriber that fell this far behind is too slow). */
+export const DEFAULT_MAX_QUEUED_EVENTS = 200;
+
+/**
+ * A subscription over this silo's live events: `toValues` turns each event of `types` into what this subscriber
+ * receives (none when the event is not for it; it may read the database to decide, with the caller's scope). Events
+ * are handled one at a time, in feed order. The returned iterator ends at once when the subscriber leaves.
+ */
+export async function liveSubscription<T>(
+  live: LiveEvents,
+  types: readonly EventType[],
+  toValues: (event: FeedEvent) => Promise<readonly T[]> | readonly T[],
+  maxQueued = DEFAULT_MAX_QUEUED_EVENTS,
+): Promise<AsyncIterableIterator<LiveDelivery<T>>> {
+  const wanted = new Set<string>(types);
+  let unlisten: () => void = () => {};
+  const events = new EventQueue<FeedEvent>(maxQueued, () => unlisten());
+  unlisten = await live.listen((event) => {
+    if (wanted.has(event.type)) events.push(event);
+  });
+  if (events.closed) unlisten();
+  const ready: LiveDelivery<T>[] = [];
+  const iterator: AsyncIterableIterator<LiveDelivery<T>> = {
+    async next() {
+      while (ready.length === 0) {
+        const next = await events.next();
+        if (next.done) return { value: undefined, done: true };
+        const values = await toValues(next.value);
+        values.forEach((value, index) => ready.push({ cursor: `${next.value.cursor}:${index}`, value }));
+      }
+      return { value: ready.shift()!, done: false };
+    },
+    return: async () => {
+      ready.length = 0;
+      await events.return();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+export interface SubgraphSubscriptionOptions<TContext> {
+  server: Server;
+  schema: GraphQLSchema;
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** A context for one caller; made anew for each event, so its loaders never serve a row read for an earlier one. */
+  contextFor: (viewer: Viewer, requestId: string) => TContext;
+  /** Largest message accepted from a client, in bytes. */
+  maxPayloadBytes: number;
+}
+
+interface ConnectionState {
+  session?: VerifiedSession;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/**
+ * graphql-ws at `/graphql` for a subgraph's own subscriptions. Its client is the gateway, which presents the
+ * subscriber's access token in `connection_init`: the token is verified here again, and the socket closes (4403)
+ * when it expires. Each event is executed with a fresh context, and each result carries the event's feed position
+ * in `extensions.cursor`.
+ */
+export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscriptionOptions<TContext>) {
+  const { logger } = options;
+  const sockets = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: options.maxPayloadBytes });
+  const states = new WeakMap<object, ConnectionState>();
+  const disposable = useServer<Record<string, unknown> | undefined>(
+    {
+      schema: options.schema,
+      onConnect: async (ctx) => {
+        try {
+          const header = ctx.connectionParams?.authorization;
+          const token = bearerToken(typeof header === 'string' ? header : undefined);
+          if (!token) return false;
+          const session = await options.verifier.verifySession(token);
+          const state: ConnectionState = { session };
+          const socket = ctx.extra.socket;
+          state.expiryTimer = setTimeout(() => socket.close(CLOSE.forbidden, 'Forbidden: the access token expired'), Math.max(0, session.expiresAt.getTime() - Date.now()));
+          states.set(ctx, state);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onClose: (ctx) => clearTimeout(states.get(ctx)?.expiryTimer),
+      context: (ctx) => {
+        const session = states.get(ctx)?.session;
+        if (!session) throw new Error('Subscription on a connection without a verified token');
+        return options.contextFor(session.viewer, randomUUID()) as Record<string, unknown>;
+      },
+      subscribe: (args) => executeLive(args, () => options.contextFor((args.contextValue as { viewer: Viewer }).viewer, randomUUID())),
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const error of errors) if (!error.extensions?.code) logger.warn({ err: error.originalError ?? error }, 'subscription failed');
+      },
+    },
+    sockets,
+  );
+  return {
+    /** Closes every subscription socket (1001, going away) and stops accepting new ones. */
+    async close() {
+      for (const socket of sockets.clients) socket.close(CLOSE.goingAway, 'The service is shutting down');
+      await disposable.dispose();
+    },
+  };
+}
+
+/**
+ * graphql-js `subscribe`, except that each event executes with a context of its own (fresh loaders and audit), and
+ * the iterator ends as soon as the subscriber leaves rather than at the next event.
+ */
+async function executeLive(args: ExecutionArgs, freshContext: () => unknown): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const stream = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in stream)) return stream;
+  const source = stream as AsyncIterableIterator<LiveDelivery<unknown>>;
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      try {
+        const next = await source.next();
+        if (next.done) return { value: undefined, done: true };
+        const result = await execute({ ...args, rootValue: next.value, contextValue: freshContext() });
+        return { value: { ...result, extensions: { ...result.extensions, cursor: next.value.cursor } }, done: false };
+      } catch (error) {
+        if (error instanceof QueueOverflow) {
+          return { value: { errors: [new GraphQLError(error.message, { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } })] }, done: false };
+        }
+        throw error;
+      }
+    },
+    return: async () => {
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
