@@ -10,6 +10,8 @@ import {
   type RespondToTripInput,
 } from './trips.manager.js';
 import type { TripResponseRow, TripRow } from './trips.table.js';
+import { subscribeToOffers, type TripOfferChange } from './trips.live.js';
+import type { LiveDelivery } from '@medport/server';
 
 interface TransportRequestReference {
   id: string;
@@ -27,6 +29,16 @@ export const tripResolvers = {
     assignUnit: (_: unknown, args: { tripId: string; unitId: string }, context: EmsContext) => assignUnit(context, args.tripId, args.unitId),
     reportTripProgress: (_: unknown, args: { tripId: string; status: TransportStatus; notes?: string | null }, context: EmsContext) =>
       reportTripProgress(context, args.tripId, args.status, args.notes),
+  },
+  Subscription: {
+    tripOffered: {
+      subscribe: (_: unknown, args: { agencyId?: string | null }, context: EmsContext) => subscribeToOffers(context, args.agencyId),
+      resolve: (delivery: LiveDelivery<TripOfferChange>) => delivery.value,
+    },
+  },
+  TripOfferChange: {
+    agency: (change: TripOfferChange, _: unknown, context: EmsContext) => context.loaders.agency.load(change.agencyId),
+    offer: (change: TripOfferChange) => change.trip,
   },
   TransportRequest: {
     // The trip itself is the hospital's; here it is its id, and its fields are this silo's rows. A trip ems never

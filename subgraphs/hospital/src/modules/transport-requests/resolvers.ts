@@ -14,7 +14,9 @@ import {
   type TransportRequestFilterInput,
   type UpdateTransportRequestInput,
 } from './transport-requests.manager.js';
+import { subscribeToTripStatus, type TripStatusChange } from './transport-requests.live.js';
 import type { TransportRequestRow, TripHistoryRow } from './transport-requests.table.js';
+import type { LiveDelivery } from '@medport/server';
 
 const reference = (__typename: string, id: string | null) => (id ? { __typename, id } : null);
 
@@ -42,6 +44,16 @@ export const transportRequestResolvers = {
       changeTransportRequest(context, args.id, args.input),
     cancelTransportRequest: (_: unknown, args: { id: string; input: CancelTransportRequestInput }, context: HospitalContext) =>
       cancelTransportRequest(context, args.id, args.input),
+  },
+  Subscription: {
+    tripStatusChanged: {
+      subscribe: (_: unknown, args: { transportRequestId?: string | null }, context: HospitalContext) =>
+        subscribeToTripStatus(context, args.transportRequestId),
+      resolve: (delivery: LiveDelivery<TripStatusChange>) => delivery.value,
+    },
+  },
+  TripStatusChange: {
+    transportRequest: (change: TripStatusChange) => change.trip,
   },
   TransportRequest: {
     __resolveReference: (ref: { id: string }, context: HospitalContext) => resolveTransportRequestReference(context, ref.id),
