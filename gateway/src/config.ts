@@ -16,6 +16,13 @@ export interface GatewayConfig {
   /** Where each subgraph answers; overrides the URLs written in the supergraph file. */
   subgraphUrls: Record<'hospital' | 'ems' | 'center', string>;
   limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number; maxBodyBytes: number };
+  /** Live subscriptions over graphql-ws. */
+  subscriptions: {
+    maxPerConnection: number;
+    maxMessageBytes: number;
+    initTimeoutMs: number;
+    maxQueuedEvents: number;
+  };
   /** The IDE and introspection are for development; production turns both off. */
   enableIde: boolean;
   enableIntrospection: boolean;
@@ -39,6 +46,10 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
       MAX_COST: limit(5000),
       MAX_DIRECTIVES: limit(50),
       MAX_BODY_BYTES: limit(100_000),
+      SUBSCRIPTIONS_PER_CONNECTION: limit(20),
+      SUBSCRIPTION_MAX_MESSAGE_BYTES: limit(16_384),
+      SUBSCRIPTION_INIT_TIMEOUT_MS: limit(3_000),
+      SUBSCRIPTION_MAX_QUEUED_EVENTS: limit(100),
       ...authShape,
     },
     env,
@@ -58,6 +69,12 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
       maxCost: parsed.MAX_COST,
       maxDirectives: parsed.MAX_DIRECTIVES,
       maxBodyBytes: parsed.MAX_BODY_BYTES,
+    },
+    subscriptions: {
+      maxPerConnection: parsed.SUBSCRIPTIONS_PER_CONNECTION,
+      maxMessageBytes: parsed.SUBSCRIPTION_MAX_MESSAGE_BYTES,
+      initTimeoutMs: parsed.SUBSCRIPTION_INIT_TIMEOUT_MS,
+      maxQueuedEvents: parsed.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     },
     enableIde: development,
     enableIntrospection: development,

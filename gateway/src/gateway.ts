@@ -19,12 +19,25 @@ import {
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createGraphiQL } from './graphiql.js';
+import { SharedSubscriptions } from './live/shared-subscriptions.js';
+import { serveGatewaySubscriptions } from './live/subscription-server.js';
+import { SubscriptionPlanner } from './live/subscription-plans.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import type { ValidationRule } from 'graphql';
 
 export interface RunningGateway extends Listening {
   logger: Logger;
+  /** Live subscriptions now: client connections, upstream subscriptions and the subscribers they serve. */
+  subscriptionStats(): { connections: number; upstreams: number; subscribers: number };
   stop(): Promise<void>;
 }
+
+type Silo = keyof GatewayConfig['subgraphUrls'];
+
+/** Renew a shared upstream subscription this long before the token it was opened with expires. */
+const RENEW_UPSTREAM_BEFORE_EXPIRY_MS = 60_000;
+
+const webSocketUrl = (httpUrl: string) => httpUrl.replace(/^http/, 'ws');
 
 /**
  * The one public endpoint. It serves the committed supergraph (no runtime introspection of the subgraphs),
@@ -33,12 +46,16 @@ export interface RunningGateway extends Listening {
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger('medport-gateway', config.logLevel);
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  // One client per silo, shared by queries and by the per-event fetches of subscriptions.
+  const dataSources = Object.fromEntries(
+    Object.entries(config.subgraphUrls).map(([name, url]) => [name, new SubgraphDataSource(name, url)]),
+  ) as Record<Silo, SubgraphDataSource>;
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => {
-      const override = config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']];
-      if (!override && !url) throw new Error(`No URL for subgraph ${name}`);
-      return new SubgraphDataSource(name, override ?? url!);
+    buildService: ({ name }) => {
+      const dataSource = dataSources[name as Silo];
+      if (!dataSource) throw new Error(`No URL for subgraph ${name}`);
+      return dataSource;
     },
   });
 
@@ -101,12 +118,32 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       };
     },
   });
+  const planner = new SubscriptionPlanner(supergraphSdl, dataSources);
+  const shared = new SharedSubscriptions({
+    planner,
+    subgraphUrls: Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, webSocketUrl(url)])),
+    logger,
+    maxQueuedEvents: config.subscriptions.maxQueuedEvents,
+    renewBeforeExpiryMs: RENEW_UPSTREAM_BEFORE_EXPIRY_MS,
+  });
+  const subscriptions = serveGatewaySubscriptions({
+    server,
+    planner,
+    shared,
+    verifier,
+    validationRules: protection.validationRules as ValidationRule[],
+    limits: { ...config.subscriptions, maxTokens: config.limits.maxTokens },
+    logger,
+  });
   const listening = await listen(server, config.host, config.port);
   logger.info({ url: listening.url, subgraphs: config.subgraphUrls }, 'gateway ready');
   return {
     ...listening,
     logger,
+    subscriptionStats: () => ({ connections: subscriptions.connections, ...shared.stats() }),
     async stop() {
+      // Subscribers first, with a proper close (1001), so their apps reconnect elsewhere instead of timing out.
+      await subscriptions.close();
       await listening.close();
       await apollo.stop();
     },

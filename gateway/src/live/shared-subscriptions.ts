@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import type { VerifiedSession } from '@medport/auth';
+import { compareCursors } from '@medport/events';
+import { EventQueue } from '@medport/graphql';
+import type { Logger } from '@medport/server';
+import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-plans.js';
+
+/** A client's subscription, as the groups see it. */
+export interface Subscriber {
+  session: VerifiedSession;
+  /** The token as the client sent it, forwarded to the silos for the fields they resolve per event. */
+  token: string;
+  /** Ends the client's connection because it cannot keep up (it may reconnect). */
+  dropAsTooSlow(): void;
+}
+
+export interface SharedSubscriptionOptions {
+  planner: SubscriptionPlanner;
+  /** graphql-ws URL of each subgraph (`ws://…/graphql`). */
+  subgraphUrls: Record<string, string>;
+  logger: Logger;
+  /** Results a subscriber may have waiting before it is dropped as too slow. */
+  maxQueuedEvents: number;
+  /** An upstream's token is replaced this long before it expires, when a member holds a newer one. */
+  renewBeforeExpiryMs: number;
+}
+
+interface Upstream {
+  client: Client;
+  expiresAt: number;
+  /** A replaced upstream runs until its token expires; its end is expected, not an outage. */
+  retired: boolean;
+}
+
+interface Member {
+  subscriber: Subscriber;
+  queue: EventQueue<ExecutionResult>;
+}
+
+/**
+ * Clients with the same operation, variables and scope share one subscription on the owning subgraph, and each
+ * event's other-silo fields are fetched once for all of them: a thousand crew phones of one agency cost one
+ * upstream subscription and one set of entity fetches per event. Scope is role and tenant; operations that read
+ * patient data are shared per person only, so that the hospital audits each read in the name of its reader.
+ */
+export class SharedSubscriptions {
+  private readonly groups = new Map<string, Group>();
+
+  constructor(private readonly options: SharedSubscriptionOptions) {}
+
+  /** Adds a subscriber; the returned iterator yields its results and leaves the group when it returns. */
+  join(key: string, plan: SubscriptionPlan, variables: Record<string, unknown>, subscriber: Subscriber): AsyncIterableIterator<ExecutionResult> {
+    let group = this.groups.get(key);
+    if (!group) {
+      group = new Group(plan, variables, this.options, () => this.groups.delete(key));
+      this.groups.set(key, group);
+    }
+    return group.add(subscriber);
+  }
+
+  /** Upstream subscriptions open now, and the subscribers they serve (for operators and tests). */
+  stats() {
+    let subscribers = 0;
+    for (const group of this.groups.values()) subscribers += group.size;
+    return { upstreams: this.groups.size, subscribers };
+  }
+
+  /** Ends every group and its upstream (shutdown). */
+  close() {
+    for (const group of [...this.groups.values()]) group.close();
+  }
+}
+
+class Group {
+  private readonly members = new Set<Member>();
+  private readonly upstreams = new Set<Upstream>();
+  private lastCursor: string | null = null;
+  /** Events are executed one after another, so every subscriber sees them in the silo's order. */
+  private chain: Promise<void> = Promise.resolve();
+  private renewTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly plan: SubscriptionPlan,
+    private readonly variables: Record<string, unknown>,
+    private readonly options: SharedSubscriptionOptions,
+    private readonly onEmpty: () => void,
+  ) {}
+
+  get size() {
+    return this.members.size;
+  }
+
+  add(subscriber: Subscriber): AsyncIterableIterator<ExecutionResult> {
+    const member: Member = {
+      subscriber,
+      queue: new EventQueue<ExecutionResult>(
+        this.options.maxQueuedEvents,
+        () => this.remove(member),
+        () => subscriber.dropAsTooSlow(),
+      ),
+    };
+    this.members.add(member);
+    if (this.upstreams.size === 0) this.openUpstream(subscriber);
+    return member.queue;
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.renewTimer);
+    for (const upstream of this.upstreams) void upstream.client.dispose();
+    this.upstreams.clear();
+    for (const member of [...this.members]) member.queue.end();
+    this.onEmpty();
+  }
+
+  private remove(member: Member) {
+    this.members.delete(member);
+    if (this.members.size === 0) this.close();
+  }
+
+  /** The member whose token lasts longest: the silos are asked in its name (all members share role and tenant). */
+  private freshest(): Subscriber | null {
+    let best: Subscriber | null = null;
+    for (const { subscriber } of this.members) {
+      if (!best || subscriber.session.expiresAt > best.session.expiresAt) best = subscriber;
+    }
+    return best;
+  }
+
+  private openUpstream(subscriber: Subscriber) {
+    const url = this.options.subgraphUrls[this.plan.primary.serviceName];
+    if (!url) throw new Error(`No subscription URL for subgraph ${this.plan.primary.serviceName}`);
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${subscriber.token}` },
+      // A lost upstream ends its subscribers' subscriptions with an error at once; their clients resubscribe.
+      retryAttempts: 0,
+      lazy: true,
+    });
+    const upstream: Upstream = { client, expiresAt: subscriber.session.expiresAt.getTime(), retired: false };
+    this.upstreams.add(upstream);
+    client.subscribe<Record<string, unknown>, { cursor?: string }>(
+      { query: this.plan.primary.operation, variables: this.options.planner.primaryVariables(this.plan, this.variables), operationName: this.plan.primary.operationName ?? undefined },
+      {
+        next: (result) => this.receive(result),
+        error: (error) => this.upstreamEnded(upstream, error),
+        complete: () => this.upstreamEnded(upstream, null),
+      },
+    );
+    this.scheduleRenewal(upstream);
+  }
+
+  /**
+   * The subgraph closes an upstream when the token it was opened with expires. Before that, if a member holds a
+   * newer token, a second upstream opens with it; both deliver until the old one ends, and events are told apart
+   * by their feed cursor, so none is lost or repeated.
+   */
+  private scheduleRenewal(upstream: Upstream) {
+    clearTimeout(this.renewTimer);
+    const delay = Math.max(0, upstream.expiresAt - Date.now() - this.options.renewBeforeExpiryMs);
+    this.renewTimer = setTimeout(() => {
+      const next = this.freshest();
+      if (this.closed || !next || next.session.expiresAt.getTime() <= upstream.expiresAt) return;
+      upstream.retired = true;
+      this.openUpstream(next);
+    }, delay);
+    this.renewTimer.unref();
+  }
+
+  private receive(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: string }>) {
+    const cursor = result.extensions?.cursor;
+    if (cursor) {
+      if (this.lastCursor && compareCursors(cursor, this.lastCursor) <= 0) return;
+      this.lastCursor = cursor;
+    }
+    this.chain = this.chain.then(() => this.deliver(result as ExecutionResult));
+  }
+
+  private async deliver(event: ExecutionResult) {
+    if (this.closed) return;
+    const caller = this.freshest();
+    if (!caller) return;
+    let result: ExecutionResult;
+    try {
+      result = event.data
+        ? await this.options.planner.executeEvent(this.plan, event, this.variables, {
+            viewer: caller.session.viewer,
+            authenticationError: null,
+            requestId: randomUUID(),
+            authorization: `Bearer ${caller.token}`,
+          })
+        : { errors: event.errors ?? [] };
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'executing a subscription event failed');
+      result = { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+    }
+    for (const member of this.members) member.queue.push(result);
+  }
+
+  /**
+   * A completed upstream (the subgraph refused the subscription, and said why in its last result) ends the group;
+   * a lost one ends it with SERVICE_UNAVAILABLE.
+   */
+  private upstreamEnded(upstream: Upstream, error: unknown) {
+    this.upstreams.delete(upstream);
+    if (upstream.retired || this.closed) return;
+    if (error === null) {
+      this.chain = this.chain.then(() => this.close());
+      return;
+    }
+    const service = this.plan.primary.serviceName;
+    this.options.logger.warn({ service, err: error }, 'upstream subscription lost');
+    const ended: ExecutionResult = {
+      errors: [
+        new GraphQLError(`The ${service} service ended this subscription (it is unavailable or restarting); subscribe again.`, {
+          extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: service },
+        }),
+      ],
+    };
+    // After the events already on their way: subscribers get what came before the loss, then the error, then the end.
+    this.chain = this.chain.then(() => {
+      for (const member of this.members) member.queue.push(ended);
+      this.close();
+    });
+  }
+}

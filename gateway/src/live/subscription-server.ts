@@ -1,0 +1,201 @@
+import type { Server } from 'node:http';
+import { bearerToken, type TokenVerifier, type VerifiedSession } from '@medport/auth';
+import { PATIENT_DATA_COORDINATES } from '@medport/domain';
+import { CLOSE, type Logger } from '@medport/server';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  TypeInfo,
+  validate,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ValidationRule,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { SharedSubscriptions } from './shared-subscriptions.js';
+import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-plans.js';
+
+export interface SubscriptionLimits {
+  /** Subscriptions one connection may hold at once. */
+  maxPerConnection: number;
+  /** Largest message a client may send, in bytes; a larger one closes the socket (1009). */
+  maxMessageBytes: number;
+  /** How long a client has to send `connection_init` before the socket closes (4408). */
+  initTimeoutMs: number;
+  /** The same query limits as HTTP. */
+  maxTokens: number;
+}
+
+export interface SubscriptionServerOptions {
+  server: Server;
+  planner: SubscriptionPlanner;
+  shared: SharedSubscriptions;
+  verifier: TokenVerifier;
+  /** The HTTP endpoint's validation rules (depth, aliases, cost, directives…), applied here too. */
+  validationRules: readonly ValidationRule[];
+  limits: SubscriptionLimits;
+  logger: Logger;
+}
+
+/** What a connection knows once its `connection_init` was accepted. */
+interface Connection {
+  session: VerifiedSession;
+  token: string;
+  socket: WebSocket;
+  expiryTimer: NodeJS.Timeout;
+}
+
+interface SubscriptionContext {
+  connection: Connection;
+  plan: SubscriptionPlan;
+  groupKey: string;
+}
+
+const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+
+/** setTimeout takes at most 2^31-1 ms (24 days); access tokens live minutes, so the cap never shortens one. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * graphql-ws at the gateway's `/graphql`: the access token comes in `connection_init` (`{ authorization: "Bearer …" }`)
+ * and is checked there (4403 when refused, 4408 when no init comes); the socket closes with 4403 when the token
+ * expires. Subscriptions only (queries and mutations go over HTTP), validated with the same rules and limits as
+ * HTTP, at most `maxPerConnection` at once. Each one is planned across the silos and joins the shared upstream of
+ * its operation and scope.
+ */
+export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
+  const { planner, shared, limits, logger } = options;
+  const sockets = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: limits.maxMessageBytes });
+  const connections = new WeakMap<object, Connection>();
+  const rules = [...specifiedRules, ...options.validationRules];
+
+  const closeAtExpiry = (socket: WebSocket, expiresAt: Date): NodeJS.Timeout =>
+    setTimeout(
+      () => socket.close(CLOSE.forbidden, 'Forbidden: the access token expired'),
+      Math.min(Math.max(0, expiresAt.getTime() - Date.now()), MAX_TIMER_MS),
+    );
+
+  const disposable = useServer<Record<string, unknown> | undefined>(
+    {
+      connectionInitWaitTimeout: limits.initTimeoutMs,
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        try {
+          const token = bearerToken(typeof header === 'string' ? header : undefined);
+          if (!token) return false;
+          const session = await options.verifier.verifySession(token);
+          const socket = ctx.extra.socket;
+          connections.set(ctx, { session, token, socket, expiryTimer: closeAtExpiry(socket, session.expiresAt) });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onClose: (ctx) => clearTimeout(connections.get(ctx)?.expiryTimer),
+      onSubscribe: (ctx, _id, payload) => {
+        const connection = connections.get(ctx);
+        if (!connection) return refusal('The connection is not initialised.', 'UNAUTHENTICATED');
+        if (Object.keys(ctx.subscriptions).length >= limits.maxPerConnection) {
+          return refusal(`A connection may hold at most ${limits.maxPerConnection} subscriptions; open another connection or end one.`, 'TOO_MANY_SUBSCRIPTIONS');
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
+        } catch (error) {
+          return [error instanceof GraphQLError ? withCode(error, 'GRAPHQL_PARSE_FAILED') : new GraphQLError('The query could not be parsed.')];
+        }
+        const errors = validate(planner.schema, document, rules);
+        if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return refusal('The document must contain one operation, or name the one to run.', 'BAD_REQUEST');
+        if (operation.operation !== 'subscription') {
+          return refusal('Only subscriptions are served over WebSocket; send queries and mutations with HTTP POST /graphql.', 'BAD_REQUEST');
+        }
+        const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (coerced.errors) return coerced.errors.map((error) => withCode(error, 'BAD_USER_INPUT'));
+        const operationName = payload.operationName ?? operation.name?.value ?? null;
+        let plan: SubscriptionPlan;
+        try {
+          plan = planner.plan(document, operationName);
+        } catch (error) {
+          logger.warn({ err: error }, 'a subscription could not be planned');
+          return refusal('The subscription could not be planned across the services.', 'GRAPHQL_VALIDATION_FAILED');
+        }
+        const context: SubscriptionContext = {
+          connection,
+          plan,
+          groupKey: groupKeyOf(planner, plan, coerced.coerced, connection.session),
+        };
+        return {
+          schema: planner.schema,
+          document,
+          operationName,
+          variableValues: coerced.coerced,
+          contextValue: context,
+        } satisfies ExecutionArgs;
+      },
+      subscribe: (args) => {
+        const { connection, plan, groupKey } = args.contextValue as SubscriptionContext;
+        return shared.join(groupKey, plan, (args.variableValues ?? {}) as Record<string, unknown>, {
+          session: connection.session,
+          token: connection.token,
+          dropAsTooSlow: () => {
+            logger.warn({ user: connection.session.viewer.userId }, 'subscriber too slow; connection closed');
+            connection.socket.close(CLOSE.tryAgainLater, 'Subscriber too slow: too many events waiting to be sent');
+          },
+        });
+      },
+    },
+    sockets,
+  );
+
+  return {
+    /** Open client connections. */
+    get connections() {
+      return sockets.clients.size;
+    },
+    /** Tells every client the gateway is going away (1001), so apps reconnect to another one, then stops. */
+    async close() {
+      for (const socket of sockets.clients) socket.close(CLOSE.goingAway, 'The gateway is shutting down');
+      shared.close();
+      await disposable.dispose();
+    },
+  };
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
+}
+
+/** Whether the operation selects a field whose every read is audited in the reader's name. */
+function readsPatientData(planner: SubscriptionPlanner, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(planner.schema);
+  let found = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (parent && PATIENT_DATA_COORDINATES.includes(`${parent.name}.${node.name.value}`)) found = true;
+      },
+    }),
+  );
+  return found;
+}
+
+/**
+ * Subscribers share an upstream when they run the same operation with the same variables and would be answered
+ * the same: same role and tenant. An operation that reads patient data is shared by one person's connections only.
+ */
+function groupKeyOf(planner: SubscriptionPlanner, plan: SubscriptionPlan, variables: Record<string, unknown>, session: VerifiedSession): string {
+  const { viewer } = session;
+  const scope = [viewer.role, viewer.hospitalId ?? '', viewer.agencyId ?? ''];
+  if (readsPatientData(planner, plan.document)) scope.push(viewer.userId);
+  return JSON.stringify([plan.query, plan.operationName, variables, scope]);
+}
