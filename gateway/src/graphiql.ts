@@ -43,7 +43,11 @@ const tabs = ${JSON.stringify(tabs)};
 if (!localStorage.getItem('graphiql:tabState') && tabs[0] && tabs[0].variables) {
   localStorage.setItem('graphiql:variables', tabs[0].variables);
 }
-const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(graphqlPath)} });
+// Subscriptions go over graphql-ws on the same path; the Headers tab's Authorization is sent in connection_init.
+const fetcher = GraphiQL.createFetcher({
+  url: ${JSON.stringify(graphqlPath)},
+  subscriptionUrl: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + ${JSON.stringify(graphqlPath)},
+});
 const root = ReactDOM.createRoot(document.getElementById('graphiql'));
 root.render(React.createElement(GraphiQL, {
   fetcher,
