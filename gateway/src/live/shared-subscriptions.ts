@@ -28,6 +28,9 @@ export interface SharedSubscriptionOptions {
   renewBeforeExpiryMs: number;
 }
 
+/** Events one group may have waiting for their per-event fetches before it gives up on them. */
+const MAX_PENDING_EVENTS = 1_000;
+
 interface Upstream {
   client: Client;
   expiresAt: number;
@@ -81,6 +84,11 @@ class Group {
   /** Events are executed one after another, so every subscriber sees them in the silo's order. */
   private chain: Promise<void> = Promise.resolve();
   private renewTimer: NodeJS.Timeout | undefined;
+  /** The upstream's token is close to expiry and no member had a newer one when it was time to renew. */
+  private renewalDue = false;
+  private newest: Upstream | null = null;
+  /** Events received and not yet delivered; bounded, so a burst the silos cannot keep up with does not pile up. */
+  private pending = 0;
   private closed = false;
 
   constructor(
@@ -105,6 +113,7 @@ class Group {
     };
     this.members.add(member);
     if (this.upstreams.size === 0) this.openUpstream(subscriber);
+    else if (this.renewalDue && this.newest && subscriber.session.expiresAt.getTime() > this.newest.expiresAt) this.renew(subscriber);
     return member.queue;
   }
 
@@ -145,6 +154,8 @@ class Group {
     });
     const upstream: Upstream = { client, expiresAt: subscriber.session.expiresAt.getTime(), retired: false };
     this.upstreams.add(upstream);
+    this.newest = upstream;
+    this.renewalDue = false;
     client.subscribe<Record<string, unknown>, { cursor?: string }>(
       { query: this.plan.primary.operation, variables: this.options.planner.primaryVariables(this.plan, this.variables), operationName: this.plan.primary.operationName ?? undefined },
       {
@@ -166,11 +177,16 @@ class Group {
     const delay = Math.max(0, upstream.expiresAt - Date.now() - this.options.renewBeforeExpiryMs);
     this.renewTimer = setTimeout(() => {
       const next = this.freshest();
-      if (this.closed || !next || next.session.expiresAt.getTime() <= upstream.expiresAt) return;
-      upstream.retired = true;
-      this.openUpstream(next);
+      if (this.closed) return;
+      if (!next || next.session.expiresAt.getTime() <= upstream.expiresAt) this.renewalDue = true;
+      else this.renew(next);
     }, delay);
     this.renewTimer.unref();
+  }
+
+  private renew(subscriber: Subscriber) {
+    for (const upstream of this.upstreams) upstream.retired = true;
+    this.openUpstream(subscriber);
   }
 
   private receive(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: string }>) {
@@ -179,7 +195,18 @@ class Group {
       if (this.lastCursor && compareCursors(cursor, this.lastCursor) <= 0) return;
       this.lastCursor = cursor;
     }
-    this.chain = this.chain.then(() => this.deliver(result as ExecutionResult));
+    if (++this.pending > MAX_PENDING_EVENTS) return this.overloaded();
+    this.chain = this.chain.then(() => this.deliver(result as ExecutionResult)).finally(() => this.pending--);
+  }
+
+  /** More events arrive than the silos answer the per-event fetches for: its subscribers are told and ended. */
+  private overloaded() {
+    this.options.logger.warn({ service: this.plan.primary.serviceName, pending: this.pending }, 'subscription group fell behind; ended');
+    const error = new GraphQLError('Events arrive faster than they can be completed; subscribe again and re-read the current state.', {
+      extensions: { code: 'SERVICE_OVERLOADED' },
+    });
+    for (const member of this.members) member.queue.push({ errors: [error] });
+    this.close();
   }
 
   private async deliver(event: ExecutionResult) {
