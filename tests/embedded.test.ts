@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { demo } from '@medport/domain';
-import { postGraphQL } from '@medport/testing';
+import { openLiveConnection, postGraphQL } from '@medport/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/eventually.js';
 import { startStack, type Stack } from './support/stack.js';
@@ -66,6 +66,10 @@ describe('the embedded default', () => {
       const offers: any = await execute(`{ availableTrips(first: 100) { nodes { id } } }`, {}, 'dispatcher@agency-1.demo');
       expect(offers.data.availableTrips.nodes.map((node: any) => node.id)).toContain(id);
     });
+    // Live subscriptions read the embedded outbox the same way: the coordinator follows the trip while it is accepted.
+    const live = openLiveConnection(stack.gatewayUrl, await stack.tokenFor('coordinator@hospital-1.demo'));
+    const following = live.subscribe(`subscription($id: ID) { tripStatusChanged(transportRequestId: $id) { status transportRequest { assignedAgency { name } } } }`, { id });
+    await eventually(async () => expect(stack!.subgraphs.hospital.live.listenerCount).toBe(1));
     const accepted: any = await execute(
       `mutation($id: ID!) { respondToTrip(tripId: $id, input: { decision: ACCEPT, etaMinutes: 12 }) { status } }`,
       { id },
@@ -76,5 +80,8 @@ describe('the embedded default', () => {
       const trip: any = await execute(`query($id: ID!) { transportRequest(id: $id) { status assignedAgency { name } } }`, { id });
       expect(trip.data.transportRequest).toEqual({ status: 'ACCEPTED', assignedAgency: { name: network.agencies[0]!.name } });
     });
+    const [change] = await following.take(1);
+    expect(change!.data).toEqual({ tripStatusChanged: { status: 'ACCEPTED', transportRequest: { assignedAgency: { name: network.agencies[0]!.name } } } });
+    await live.dispose();
   });
 });
