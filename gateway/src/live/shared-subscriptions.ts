@@ -222,7 +222,8 @@ class Group {
             requestId: randomUUID(),
             authorization: `Bearer ${caller.token}`,
           })
-        : { errors: event.errors ?? [] };
+        : // The silo refused the subscription (NOT_FOUND, FORBIDDEN…): its errors, as it gave them.
+          { errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })) };
     } catch (error) {
       this.options.logger.error({ err: error }, 'executing a subscription event failed');
       result = { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };

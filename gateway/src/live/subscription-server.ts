@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { bearerToken, type TokenVerifier, type VerifiedSession } from '@medport/auth';
 import { PATIENT_DATA_COORDINATES } from '@medport/domain';
-import { CLOSE, type Logger } from '@medport/server';
+import { CLOSE, logSocketErrors, type Logger } from '@medport/server';
 import {
   getOperationAST,
   GraphQLError,
@@ -98,10 +98,11 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
         }
       },
       onClose: (ctx) => clearTimeout(connections.get(ctx)?.expiryTimer),
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const connection = connections.get(ctx);
         if (!connection) return refusal('The connection is not initialised.', 'UNAUTHENTICATED');
-        if (Object.keys(ctx.subscriptions).length >= limits.maxPerConnection) {
+        // graphql-ws registers this subscription's id before asking: only the others count against the cap.
+        if (Object.keys(ctx.subscriptions).filter((other) => other !== id).length >= limits.maxPerConnection) {
           return refusal(`A connection may hold at most ${limits.maxPerConnection} subscriptions; open another connection or end one.`, 'TOO_MANY_SUBSCRIPTIONS');
         }
         let document: DocumentNode;
@@ -154,6 +155,7 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
     },
     sockets,
   );
+  logSocketErrors(sockets, logger);
 
   return {
     /** Open client connections. */
