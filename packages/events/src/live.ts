@@ -106,10 +106,18 @@ async function feedEnd(db: Kysely<any>): Promise<string> {
   return result.rows[0]?.cursor ?? '0:0';
 }
 
-/** Orders two feed cursors (`<transaction id>:<position>`): negative when `a` comes first. */
+/**
+ * Orders two cursors, part by part: feed cursors (`<transaction id>:<position>`) and the deliveries of live
+ * subscriptions, which add the index of each value one event gave (`…:<index>`). Negative when `a` comes first; a
+ * cursor sorts before its own extensions.
+ */
 export function compareCursors(a: string, b: string): number {
-  const [ta, pa] = a.split(':').map(BigInt) as [bigint, bigint];
-  const [tb, pb] = b.split(':').map(BigInt) as [bigint, bigint];
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return pa === pb ? 0 : pa < pb ? -1 : 1;
+  const left = a.split(':').map(BigInt);
+  const right = b.split(':').map(BigInt);
+  for (let part = 0; part < Math.max(left.length, right.length); part += 1) {
+    const x = left[part] ?? -1n;
+    const y = right[part] ?? -1n;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }
