@@ -118,7 +118,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       };
     },
   });
-  const planner = new SubscriptionPlanner(supergraphSdl, dataSources);
+  const planner = new SubscriptionPlanner(supergraphSdl, dataSources, logger);
   const shared = new SharedSubscriptions({
     planner,
     subgraphUrls: Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, webSocketUrl(url)])),

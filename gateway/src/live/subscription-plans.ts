@@ -3,6 +3,7 @@ import { operationFromDocument, Supergraph, type Schema } from '@apollo/federati
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import type { GraphQLRequestContext } from '@apollo/server';
 import { print, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { Logger } from '@medport/server';
 import type { GatewayContext } from '../context.js';
 
 /**
@@ -40,6 +41,7 @@ export class SubscriptionPlanner {
   constructor(
     supergraphSdl: string,
     private readonly dataSources: Record<string, GraphQLDataSource<GatewayContext>>,
+    private readonly logger: Logger,
   ) {
     const supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = supergraph.apiSchema();
@@ -103,7 +105,7 @@ export class SubscriptionPlanner {
       context,
       // executeQueryPlan records traces and error paths on it.
       metrics: {},
-      logger: console,
+      logger: this.logger,
     } as unknown as ExecutionContext & Pick<GraphQLRequestContext<GatewayContext>, 'contextValue'>;
     const result = await executeQueryPlan(plan.perEvent, serviceMap, requestContext, plan.operationContext, this.supergraphSchema, this.apiSchema);
     return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors } : {}) };

@@ -26,6 +26,22 @@ export const CLOSE = {
   tryAgainLater: 1013,
 } as const;
 
+/**
+ * Takes over the socket errors graphql-ws would print to stderr as internal errors, with the whole socket: ws reports
+ * a client's oversize message (after closing with 1009) as one, and that is the client's doing, not a fault. Call it
+ * after `useServer`, whose connection handler runs first.
+ */
+export function logSocketErrors(sockets: WebSocketServer, logger: Logger) {
+  sockets.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return logger.info('live connection closed: message too large');
+      logger.warn({ err: error }, 'live connection failed');
+      socket.close(1011, 'Internal server error');
+    });
+  });
+}
+
 /** One item of a live subscription: the value for its root field and where in the silo's feed it came from. */
 export interface LiveDelivery<T> {
   /** `<transaction id>:<position>:<index>`: orders deliveries, so a consumer holding two streams can merge them. */
@@ -135,6 +151,7 @@ export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscripti
     },
     sockets,
   );
+  logSocketErrors(sockets, logger);
   return {
     /** Closes every subscription socket (1001, going away) and stops accepting new ones. */
     async close() {

@@ -11,7 +11,10 @@ export interface Closed {
 /** One graphql-ws connection as a mobile app opens it: the access token in `connection_init`, no retries. */
 export interface LiveConnection {
   client: Client;
-  /** Resolves when the server closes the socket (never for a clean dispose by the client). */
+  /**
+   * Resolves when the socket closes: by the server, or by a lazy client itself (1000) once its last subscription
+   * ended; never on `dispose`.
+   */
   closed: Promise<Closed>;
   subscribe<Data = any>(query: string, variables?: Record<string, unknown>): LiveSubscription<Data>;
   dispose(): Promise<void>;
@@ -36,6 +39,8 @@ export function openLiveConnection(url: string, token: string | null, options: {
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
     lazy: options.lazy ?? true,
+    // A non-lazy client would print a close to stderr; `closed` reports it instead.
+    onNonLazyError: () => {},
     on: { closed: (event) => markClosed({ code: (event as { code: number }).code, reason: String((event as { reason?: unknown }).reason ?? '') }) },
   });
   return {
