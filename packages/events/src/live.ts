@@ -38,13 +38,17 @@ export class LiveEvents {
    * resolves once the reader knows where the feed ends, so an event committed afterwards cannot be missed.
    */
   async listen(listener: LiveListener): Promise<() => void> {
-    const reader = (this.reader ??= this.startReader());
-    await reader.started;
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0 && this.reader === reader) this.stopReader();
-    };
+    for (;;) {
+      const reader = (this.reader ??= this.startReader());
+      await reader.started;
+      // The last other listener may have left (and stopped this reader) while this one waited: start another.
+      if (this.reader !== reader) continue;
+      this.listeners.add(listener);
+      return () => {
+        this.listeners.delete(listener);
+        if (this.listeners.size === 0 && this.reader === reader) this.stopReader();
+      };
+    }
   }
 
   /** Stops reading; listeners get nothing more. */

@@ -74,17 +74,27 @@ export async function liveSubscription<T>(
   });
   if (events.closed) unlisten();
   const ready: LiveDelivery<T>[] = [];
+  let returned = false;
   const iterator: AsyncIterableIterator<LiveDelivery<T>> = {
     async next() {
-      while (ready.length === 0) {
-        const next = await events.next();
-        if (next.done) return { value: undefined, done: true };
-        const values = await toValues(next.value);
-        values.forEach((value, index) => ready.push({ cursor: `${next.value.cursor}:${index}`, value }));
+      try {
+        while (ready.length === 0) {
+          const next = await events.next();
+          if (next.done) return { value: undefined, done: true };
+          const values = await toValues(next.value);
+          // The subscriber left while this event was being read: nothing more for it.
+          if (returned) return { value: undefined, done: true };
+          values.forEach((value, index) => ready.push({ cursor: `${next.value.cursor}:${index}`, value }));
+        }
+        return { value: ready.shift()!, done: false };
+      } catch (error) {
+        // A consumer that sees next() throw does not call return(): stop listening here.
+        await events.return();
+        throw error;
       }
-      return { value: ready.shift()!, done: false };
     },
     return: async () => {
+      returned = true;
       ready.length = 0;
       await events.return();
       return { value: undefined, done: true };
