@@ -365,6 +365,8 @@ describe('respondToTrip', () => {
     const { trip, responses, progress } = await tripState(db(), tripId);
     expect(trip).toMatchObject({ status: 'ACCEPTED', assigned_agency_id: mine });
     expect(Object.fromEntries(responses.map((answer) => [answer.agency_id, answer.status]))).toEqual({ [mine]: 'ACCEPTED', [other]: 'WITHDRAWN' });
+    const [ended] = await outbox(db(), 'TripOffersEnded', tripId);
+    expect(ended).toMatchObject({ tripId, agencyIds: [other], reason: 'TAKEN_BY_ANOTHER_AGENCY' });
     expect(progress).toMatchObject([{ status: 'ACCEPTED', agency_id: mine, reported_by_id: me.userId }]);
     const [reported] = await outbox(db(), 'TripProgressReported', tripId);
     expect(reported).toEqual({

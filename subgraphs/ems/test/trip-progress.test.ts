@@ -304,7 +304,9 @@ describe("the hospital's events about a trip (TripStatusChanged, TripPlanChanged
       [declinedBasic]: 'DECLINED',
     });
     expect(responses.some((response) => response.agency_id === advancedOnlyNearby)).toBe(false);
-    expect(events.map((event) => event.type)).toEqual(['TripOffered', 'TripResponded']);
+    // The withdrawal is announced (live offer lists drop the trip), naming only the agencies whose offers ended.
+    expect(events.map((event) => event.type)).toEqual(['TripOffered', 'TripResponded', 'TripOffersEnded']);
+    expect(events[2]!.payload).toMatchObject({ tripId, agencyIds: [basicOnly], reason: 'LEVEL_CHANGED' });
     const late = await service.asViewer(staffOf(basicOnly), RESPOND, { tripId, input: { decision: 'ACCEPT', etaMinutes: 10 } });
     expect(errorCodes(late)).toEqual(['CONFLICT']);
 
@@ -321,9 +323,10 @@ describe("the hospital's events about a trip (TripStatusChanged, TripPlanChanged
     const agency = await registerAgency(db());
     const tripId = await requestTrip(db(), { preferredAgencyIds: [agency] });
     await applyEvent(db(), statusChanged(tripId, 'EXPIRED', 'REQUESTED'));
-    const { trip, responses } = await tripState(db(), tripId);
+    const { trip, responses, events } = await tripState(db(), tripId);
     expect(trip!.status).toBe('EXPIRED');
     expect(responses.map((response) => response.status)).toEqual(['EXPIRED']);
+    expect(events.find((event) => event.type === 'TripOffersEnded')!.payload).toMatchObject({ tripId, agencyIds: [agency], reason: 'OFFER_EXPIRED' });
   });
 
   it('settles on the hospital cancellation when it expired the offer at the same moment the hospital cancelled', async () => {
