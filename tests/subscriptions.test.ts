@@ -222,9 +222,11 @@ describe('tripStatusChanged', () => {
     const reads = await rows(
       stack,
       'hospital',
-      sql`select actor_id from audit_log where action = 'READ_PATIENT_DATA' and entity_id = ${tripId} and outcome = 'ALLOWED'`,
+      sql`select actor_id, operation_name from audit_log where action = 'READ_PATIENT_DATA' and entity_id = ${tripId} and outcome = 'ALLOWED'`,
     );
     expect(reads.map((read) => read.actor_id).sort()).toEqual([firstId, secondId].sort());
+    // On record under the subscription the client named.
+    expect(reads.map((read) => read.operation_name)).toEqual(['Ward', 'Ward']);
   });
 });
 

@@ -219,7 +219,11 @@ export async function startSubgraph<DB, Loaders>(
         verifier,
         logger,
         maxPayloadBytes: SUBSCRIPTION_MAX_PAYLOAD_BYTES,
-        contextFor: (viewer, requestId) => contextFor({ viewer, authenticationError: null }, requestId),
+        contextFor: (viewer, requestId, operationName) => {
+          const context = contextFor({ viewer, authenticationError: null }, requestId);
+          context.audit.operationName = clientOperationName(operationName);
+          return context;
+        },
       })
     : null;
   const listening = await listen(server, config.host, config.port);
@@ -263,15 +267,18 @@ export function schemaModule(sdlFile: URL, resolvers: object): SubgraphModule {
   return { typeDefs: parse(readFileSync(sdlFile, 'utf8')), resolvers };
 }
 
+/** The gateway names the part of an operation it sends to a silo `<name>__<silo>__<n>`; the trail keeps the client's own name. */
+function clientOperationName(operationName: string | null): string | null {
+  return operationName?.replace(/__[A-Za-z0-9_]+__\d+$/, '') ?? null;
+}
+
 /** Gives the audit writer the operation's name once it is known, so every record names what the client ran. */
 function auditOperationNamePlugin<TContext extends { audit: RequestAudit }>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operationName }) {
-          // The gateway names the part of an operation it sends to a silo `<name>__<silo>__<n>`; the trail keeps
-          // the client's own name.
-          contextValue.audit.operationName = operationName?.replace(/__[A-Za-z0-9_]+__\d+$/, '') ?? null;
+          contextValue.audit.operationName = clientOperationName(operationName ?? null);
         },
       };
     },

@@ -109,8 +109,11 @@ export interface SubgraphSubscriptionOptions<TContext> {
   schema: GraphQLSchema;
   verifier: TokenVerifier;
   logger: Logger;
-  /** A context for one caller; made anew for each event, so its loaders never serve a row read for an earlier one. */
-  contextFor: (viewer: Viewer, requestId: string) => TContext;
+  /**
+   * A context for one caller; made anew for each event, so its loaders never serve a row read for an earlier one.
+   * `operationName` is the subscription's, for the audit trail.
+   */
+  contextFor: (viewer: Viewer, requestId: string, operationName: string | null) => TContext;
   /** Largest message accepted from a client, in bytes. */
   maxPayloadBytes: number;
 }
@@ -149,12 +152,13 @@ export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscripti
         }
       },
       onClose: (ctx) => clearTimeout(states.get(ctx)?.expiryTimer),
-      context: (ctx) => {
+      context: (ctx, _id, payload) => {
         const session = states.get(ctx)?.session;
         if (!session) throw new Error('Subscription on a connection without a verified token');
-        return options.contextFor(session.viewer, randomUUID()) as Record<string, unknown>;
+        return options.contextFor(session.viewer, randomUUID(), payload.operationName ?? null) as Record<string, unknown>;
       },
-      subscribe: (args) => executeLive(args, () => options.contextFor((args.contextValue as { viewer: Viewer }).viewer, randomUUID())),
+      subscribe: (args) =>
+        executeLive(args, () => options.contextFor((args.contextValue as { viewer: Viewer }).viewer, randomUUID(), args.operationName ?? null)),
       onError: (_ctx, _id, _payload, errors) => {
         for (const error of errors) if (!error.extensions?.code) logger.warn({ err: error.originalError ?? error }, 'subscription failed');
       },
