@@ -21,6 +21,8 @@ const addresses = {
   HOSPITAL_URL: process.env.HOSPITAL_URL ?? siloUrl('hospital'),
   EMS_URL: process.env.EMS_URL ?? siloUrl('ems'),
   CENTER_URL: process.env.CENTER_URL ?? siloUrl('center'),
+  // The center signs access tokens; the others verify them with the keys it publishes, on whatever port it has.
+  AUTH_JWKS_URL: process.env.AUTH_JWKS_URL ?? siloUrl('center').replace('/graphql', '/.well-known/jwks.json'),
 };
 
 const children = new Map<string, ChildProcess>();
