@@ -133,6 +133,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     verifier,
     validationRules: protection.validationRules as ValidationRule[],
     limits: { ...config.subscriptions, maxTokens: config.limits.maxTokens },
+    hideSuggestions: !config.enableIntrospection,
     logger,
   });
   const listening = await listen(server, config.host, config.port);

@@ -36,6 +36,8 @@ interface Upstream {
   expiresAt: number;
   /** A replaced upstream runs until its token expires; its end is expected, not an outage. */
   retired: boolean;
+  /** Results of a renewed upstream, held while the one it replaces still delivers (see `receive`). */
+  held: FormattedExecutionResult<Record<string, unknown>, { cursor?: string }>[];
 }
 
 interface Member {
@@ -58,8 +60,12 @@ export class SharedSubscriptions {
   join(key: string, plan: SubscriptionPlan, variables: Record<string, unknown>, subscriber: Subscriber): AsyncIterableIterator<ExecutionResult> {
     let group = this.groups.get(key);
     if (!group) {
-      group = new Group(plan, variables, this.options, () => this.groups.delete(key));
-      this.groups.set(key, group);
+      const created: Group = new Group(plan, variables, this.options, () => {
+        // A group that is ending leaves the map at once, so a newcomer starts a new group with a new upstream.
+        if (this.groups.get(key) === created) this.groups.delete(key);
+      });
+      this.groups.set(key, created);
+      group = created;
     }
     return group.add(subscriber);
   }
@@ -121,7 +127,8 @@ class Group {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.renewTimer);
-    for (const upstream of this.upstreams) void upstream.client.dispose();
+    // Disposing waits for a connection still being opened, and rejects if that fails: nothing is left to tell.
+    for (const upstream of this.upstreams) Promise.resolve(upstream.client.dispose()).catch(() => {});
     this.upstreams.clear();
     for (const member of [...this.members]) member.queue.end();
     this.onEmpty();
@@ -152,14 +159,14 @@ class Group {
       retryAttempts: 0,
       lazy: true,
     });
-    const upstream: Upstream = { client, expiresAt: subscriber.session.expiresAt.getTime(), retired: false };
+    const upstream: Upstream = { client, expiresAt: subscriber.session.expiresAt.getTime(), retired: false, held: [] };
     this.upstreams.add(upstream);
     this.newest = upstream;
     this.renewalDue = false;
     client.subscribe<Record<string, unknown>, { cursor?: string }>(
       { query: this.plan.primary.operation, variables: this.options.planner.primaryVariables(this.plan, this.variables), operationName: this.plan.primary.operationName ?? undefined },
       {
-        next: (result) => this.receive(result),
+        next: (result) => this.receive(upstream, result),
         error: (error) => this.upstreamEnded(upstream, error),
         complete: () => this.upstreamEnded(upstream, null),
       },
@@ -169,8 +176,9 @@ class Group {
 
   /**
    * The subgraph closes an upstream when the token it was opened with expires. Before that, if a member holds a
-   * newer token, a second upstream opens with it; both deliver until the old one ends, and events are told apart
-   * by their feed cursor, so none is lost or repeated.
+   * newer token, a second upstream opens with it well before. The old one keeps delivering until it ends; the new
+   * one's results are held meanwhile and then passed on from where the old one stopped (by feed cursor), so none is
+   * lost or repeated, whichever of the two read an event first.
    */
   private scheduleRenewal(upstream: Upstream) {
     clearTimeout(this.renewTimer);
@@ -189,7 +197,20 @@ class Group {
     this.openUpstream(subscriber);
   }
 
-  private receive(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: string }>) {
+  private receive(upstream: Upstream, result: FormattedExecutionResult<Record<string, unknown>, { cursor?: string }>) {
+    const cursor = result.extensions?.cursor;
+    // A replaced upstream's refusal (it is being closed) is not the group's news.
+    if (upstream.retired && !cursor) return;
+    if (!upstream.retired && [...this.upstreams].some((other) => other.retired)) {
+      upstream.held.push(result);
+      if (upstream.held.length > MAX_PENDING_EVENTS) this.overloaded();
+      return;
+    }
+    this.accept(result);
+  }
+
+  /** Passes on a result in feed order, once: an event both upstreams delivered is taken from the first. */
+  private accept(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: string }>) {
     const cursor = result.extensions?.cursor;
     if (cursor) {
       if (this.lastCursor && compareCursors(cursor, this.lastCursor) <= 0) return;
@@ -237,7 +258,16 @@ class Group {
    */
   private upstreamEnded(upstream: Upstream, error: unknown) {
     this.upstreams.delete(upstream);
-    if (upstream.retired || this.closed) return;
+    if (this.closed) return;
+    if (upstream.retired) {
+      // The replaced upstream delivered all it will: the new one's held results follow from where it stopped.
+      const newest = this.newest;
+      if (newest && ![...this.upstreams].some((other) => other.retired)) {
+        for (const result of newest.held.splice(0)) this.accept(result);
+      }
+      return;
+    }
+    this.onEmpty();
     if (error === null) {
       this.chain = this.chain.then(() => this.close());
       return;

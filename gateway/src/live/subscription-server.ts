@@ -40,6 +40,8 @@ export interface SubscriptionServerOptions {
   /** The HTTP endpoint's validation rules (depth, aliases, cost, directives…), applied here too. */
   validationRules: readonly ValidationRule[];
   limits: SubscriptionLimits;
+  /** Hide "Did you mean …" from validation errors (production, where the schema is not published). */
+  hideSuggestions: boolean;
   logger: Logger;
 }
 
@@ -112,7 +114,11 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
           return [error instanceof GraphQLError ? withCode(error, 'GRAPHQL_PARSE_FAILED') : new GraphQLError('The query could not be parsed.')];
         }
         const errors = validate(planner.schema, document, rules);
-        if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        if (errors.length > 0) {
+          return errors.map((error) =>
+            withCode(options.hideSuggestions ? new GraphQLError(error.message.replace(/ ?Did you mean .+\?$/, ''), { nodes: error.nodes }) : error, 'GRAPHQL_VALIDATION_FAILED'),
+          );
+        }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return refusal('The document must contain one operation, or name the one to run.', 'BAD_REQUEST');
         if (operation.operation !== 'subscription') {

@@ -32,6 +32,8 @@ export const CLOSE = {
  * after `useServer`, whose connection handler runs first.
  */
 export function logSocketErrors(sockets: WebSocketServer, logger: Logger) {
+  // graphql-ws handles the server's first error only; a second one (out of file descriptors) would be thrown.
+  sockets.on('error', (error) => logger.error({ err: error }, 'live socket server error'));
   sockets.on('connection', (socket) => {
     socket.removeAllListeners('error');
     socket.on('error', (error: Error & { code?: string }) => {
