@@ -93,6 +93,8 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
           if (!token) return false;
           const session = await options.verifier.verifySession(token);
           const socket = ctx.extra.socket;
+          // Closed while the token was being checked: no expiry timer for a socket that is gone.
+          if (socket.readyState !== socket.OPEN) return false;
           connections.set(ctx, { session, token, socket, expiryTimer: closeAtExpiry(socket, session.expiresAt) });
           return true;
         } catch {

@@ -146,6 +146,8 @@ export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscripti
           const session = await options.verifier.verifySession(token);
           const state: ConnectionState = { session };
           const socket = ctx.extra.socket;
+          // Closed while the token was being checked: no expiry timer for a socket that is gone.
+          if (socket.readyState !== socket.OPEN) return false;
           state.expiryTimer = setTimeout(() => socket.close(CLOSE.forbidden, 'Forbidden: the access token expired'), Math.max(0, session.expiresAt.getTime() - Date.now()));
           states.set(ctx, state);
           return true;
