@@ -13,13 +13,12 @@
  *
  *   npx pnpm@10 bench:events           EVENTS_IDLE_TRIPS=200 EVENTS_LOAD_RATES=50,100 EVENTS_LOAD_SECONDS=20 EVENTS_BACKLOG=10000
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { demo } from '@medport/domain';
 import { createTestDatabase, type TestDatabase } from '@medport/testing';
 import pg from 'pg';
-import { portsFrom, root, serviceEnvironment, spawnService, waitReady, type Service } from './services.js';
+import { portsFrom, root, serviceEnvironment, ServiceProcesses, waitReady } from './services.js';
 
 const idleTrips = Number(process.env.EVENTS_IDLE_TRIPS ?? 200);
 const loadRates = (process.env.EVENTS_LOAD_RATES ?? '50,100').split(',').map(Number);
@@ -32,30 +31,7 @@ const network = demo.buildDemoNetwork();
 const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === network.hospitals[0]!.id);
 
 let databases: Record<'hospital' | 'ems' | 'center', TestDatabase>;
-const running = new Map<Service, ChildProcess>();
-let stopping = false;
-
-function startService(service: Service): ChildProcess {
-  const child = spawnService(
-    service,
-    serviceEnvironment(ports, { ...databases.hospital.env, ...databases.ems.env, ...databases.center.env }),
-  );
-  child.on('exit', (code) => {
-    if (!stopping && running.get(service) === child) console.error(`${service} exited early (${code})`);
-  });
-  running.set(service, child);
-  return child;
-}
-
-async function stopService(service: Service) {
-  const child = running.get(service);
-  if (!child || child.exitCode !== null) return;
-  running.delete(service);
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+const services = new ServiceProcesses(() => serviceEnvironment(ports, { ...databases.hospital.env, ...databases.ems.env, ...databases.center.env }));
 
 async function graphql(query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}) {
   const response = await fetch(gatewayUrl, {
@@ -130,12 +106,7 @@ async function main() {
     center: await createTestDatabase('center'),
   };
   if (databases.hospital.kind !== 'postgres') throw new Error('The events benchmark needs PostgreSQL (TEST_POSTGRES_URL).');
-  startService('center');
-  await waitReady(ports.center);
-  startService('hospital');
-  startService('ems');
-  startService('gateway');
-  await Promise.all([waitReady(ports.hospital), waitReady(ports.ems), waitReady(ports.gateway)]);
+  await services.startAll(ports);
   const login = await graphql(`mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`, {
     email: 'coordinator@hospital-1.demo',
     password: demo.DEMO_PASSWORD,
@@ -178,7 +149,7 @@ async function main() {
   }
 
   console.log(`backlog: ems stopped, ${backlog} trips created`);
-  await stopService('ems');
+  await services.stop('ems');
   const backlogIds: string[] = [];
   const creating = Date.now();
   for (let start = 0; start < backlog; start += 25) {
@@ -186,7 +157,7 @@ async function main() {
   }
   const createdPerSecond = Math.round(backlog / ((Date.now() - creating) / 1000));
   const restarted = Date.now();
-  startService('ems');
+  services.start('ems');
   await waitReady(ports.ems);
   const ready = Date.now();
   await waitApplied(ems, backlogIds, 600_000);
@@ -216,8 +187,7 @@ async function main() {
 }
 
 async function shutdown() {
-  stopping = true;
-  await Promise.all([...running.keys()].map((service) => stopService(service)));
+  await services.stopAll();
   if (databases) await Promise.allSettled(Object.values(databases).map((database) => database.drop()));
 }
 

@@ -6,7 +6,7 @@
  *
  *   npx pnpm@10 bench                     BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 by default
  */
-import { portsFrom, serviceEnvironment, spawnService, waitReady } from './services.js';
+import { portsFrom, serviceEnvironment, ServiceProcesses } from './services.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -69,19 +69,12 @@ async function round(scenario: (typeof scenarios)[number]) {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-let stopping = false;
 // In-memory embedded databases unless the *_DATABASE_URL variables point at PostgreSQL. The benchmark asks wide
 // questions on purpose; limits are not what it measures.
 const environment = serviceEnvironment(ports, { MEDPORT_DATA_DIR: 'memory', MAX_COST: '1000000' });
-const children = (['hospital', 'ems', 'center', 'gateway'] as const).map((service) => {
-  const child = spawnService(service, environment);
-  child.on('exit', (code) => {
-    if (!stopping) console.error(`${service} exited early (${code})`);
-  });
-  return child;
-});
+const services = new ServiceProcesses(() => environment);
 try {
-  for (const port of Object.values(ports)) await waitReady(port);
+  await services.startAll(ports);
   await signIn();
   for (const scenario of scenarios) await round({ ...scenario }); // warm-up: JIT, pools, plans
   const results = new Map(scenarios.map((scenario) => [scenario.name, [] as Awaited<ReturnType<typeof round>>[]]));
@@ -99,6 +92,5 @@ try {
     })),
   );
 } finally {
-  stopping = true;
-  for (const child of children) child.kill('SIGTERM');
+  await services.stopAll();
 }

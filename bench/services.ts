@@ -1,5 +1,6 @@
 /** What the benchmarks share: where each service listens and how it is started as its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -38,9 +39,69 @@ export function serviceEnvironment(ports: Ports, extra: Record<string, string> =
   };
 }
 
-/** Starts one service as its own process (its errors go to this one's stderr). */
-export function spawnService(service: Service, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY[service]], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env });
+export interface ServiceProcessOptions {
+  /** Extra Node options for a service (`--cpu-prof` is refused in NODE_OPTIONS, so it goes on the command line). */
+  nodeArgs?: (service: Service) => string[];
+  /** Appends each service's stdout to `<directory>/<service>.log` instead of dropping it. */
+  logDirectory?: string;
+}
+
+/**
+ * The benchmark's services, each its own process (errors go to this one's stderr). A service that exits by itself
+ * is reported, one stopped here is not.
+ */
+export class ServiceProcesses {
+  private readonly running = new Map<Service, ChildProcess>();
+  private stopping = false;
+
+  constructor(
+    private readonly environment: () => NodeJS.ProcessEnv,
+    private readonly options: ServiceProcessOptions = {},
+  ) {}
+
+  start(service: Service): ChildProcess {
+    let stdout: 'ignore' | number = 'ignore';
+    if (this.options.logDirectory) {
+      mkdirSync(this.options.logDirectory, { recursive: true });
+      stdout = openSync(`${this.options.logDirectory}/${service}.log`, 'a');
+    }
+    const args = [...(this.options.nodeArgs?.(service) ?? []), '--import', 'tsx', SERVICE_ENTRY[service]];
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', stdout, 'inherit'], env: this.environment() });
+    if (typeof stdout === 'number') closeSync(stdout); // the child has its own copy
+    child.on('exit', (code) => {
+      if (!this.stopping && this.running.get(service) === child) console.error(`${service} exited early (${code})`);
+    });
+    this.running.set(service, child);
+    return child;
+  }
+
+  /** The center first (the others fetch its signing keys), then the rest; resolves when all are ready. */
+  async startAll(ports: Ports): Promise<void> {
+    this.start('center');
+    await waitReady(ports.center);
+    for (const service of ['hospital', 'ems', 'gateway'] as const) this.start(service);
+    await Promise.all([waitReady(ports.hospital), waitReady(ports.ems), waitReady(ports.gateway)]);
+  }
+
+  pid(service: Service): number {
+    return this.running.get(service)!.pid!;
+  }
+
+  /** Stops one service with SIGTERM and waits until it has exited. */
+  async stop(service: Service): Promise<void> {
+    const child = this.running.get(service);
+    this.running.delete(service);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.running.keys()].map((service) => this.stop(service)));
+  }
 }
 
 export async function waitReady(port: number) {

@@ -32,13 +32,12 @@
  *                                          { name }, assignedAgency { name }): no per-event fetch at the gateway
  *                                          SUBS_LOG_DIR=dir appends each service's log (stdout) to dir/<service>.log
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { demo } from '@medport/domain';
 import { createTestDatabase, openLiveConnection, TEST_POSTGRES_URL, type LiveConnection, type TestDatabase } from '@medport/testing';
 import pg from 'pg';
-import { portsFrom, root, SERVICE_ENTRY, serviceEnvironment, waitReady, type Service } from './services.js';
+import { portsFrom, root, serviceEnvironment, ServiceProcesses, waitReady, type Service } from './services.js';
 
 const counts = (process.env.SUBS_COUNTS ?? '1,100,1000').split(',').map(Number);
 const eventsPerRun = Number(process.env.SUBS_EVENTS ?? 50);
@@ -80,42 +79,19 @@ const MIXED_SCOPES: Scope[] = [...hospitals.map((_, index) => coordinatorOf(inde
 
 let databases: Record<'hospital' | 'ems' | 'center', TestDatabase> | undefined;
 const created: TestDatabase[] = [];
-const running = new Map<Service, ChildProcess>();
 const open = new Set<LiveConnection>();
-let stopping = false;
-
-function startService(service: Service): ChildProcess {
-  const environment = serviceEnvironment(ports, { ...databases!.hospital.env, ...databases!.ems.env, ...databases!.center.env });
-  // As services.ts's spawnService, with Node options (--cpu-prof is refused in NODE_OPTIONS) and an optional log file.
-  const nodeArgs: string[] = [];
-  if (service === 'gateway' && profile) {
-    const directory = `${root}/bench/results/profiles`;
-    mkdirSync(directory, { recursive: true });
-    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${directory}`);
-  }
-  let stdout: 'ignore' | number = 'ignore';
-  if (logDirectory) {
-    mkdirSync(logDirectory, { recursive: true });
-    stdout = openSync(`${logDirectory}/${service}.log`, 'a');
-  }
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVICE_ENTRY[service]], { cwd: root, stdio: ['ignore', stdout, 'inherit'], env: environment });
-  if (typeof stdout === 'number') closeSync(stdout); // the child has its own copy
-  child.on('exit', (code) => {
-    if (!stopping && running.get(service) === child) console.error(`${service} exited early (${code})`);
-  });
-  running.set(service, child);
-  return child;
-}
-
-async function stopService(service: Service) {
-  const child = running.get(service);
-  running.delete(service);
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+const services = new ServiceProcesses(
+  () => serviceEnvironment(ports, { ...databases!.hospital.env, ...databases!.ems.env, ...databases!.center.env }),
+  {
+    logDirectory,
+    nodeArgs: (service) => {
+      if (service !== 'gateway' || !profile) return [];
+      const directory = `${root}/bench/results/profiles`;
+      mkdirSync(directory, { recursive: true });
+      return ['--cpu-prof', `--cpu-prof-dir=${directory}`];
+    },
+  },
+);
 
 async function graphql(query: string, variables: Record<string, unknown>, token?: string) {
   const response = await fetch(gatewayUrl, {
@@ -198,7 +174,7 @@ function connectionsTo(pid: number, port: number): number {
   return found;
 }
 
-const pidOf = (service: Service) => running.get(service)!.pid!;
+const pidOf = (service: Service) => services.pid(service);
 
 let server: pg.Client | undefined;
 
@@ -567,12 +543,7 @@ async function main() {
   await server.connect();
   console.log(`databases: ${created.map((database) => (database.url ? new URL(database.url).pathname.slice(1) : database.kind)).join(', ')}`);
   if (databases.hospital.kind !== 'postgres') throw new Error('The subscriptions benchmark needs PostgreSQL (TEST_POSTGRES_URL).');
-  startService('center');
-  await waitReady(ports.center);
-  startService('hospital');
-  startService('ems');
-  startService('gateway');
-  await Promise.all([waitReady(ports.hospital), waitReady(ports.ems), waitReady(ports.gateway)]);
+  await services.startAll(ports);
 
   // Warm-up of the subgraphs: pools, JIT, the JWKS cache.
   console.log('warm-up');
@@ -584,8 +555,8 @@ async function main() {
       for (const n of counts) {
         // Each measurement on a new gateway process, warmed up by one subscriber: its memory before the subscribers
         // is then the same for every N and round, not what an earlier measurement left in its heap.
-        await stopService('gateway');
-        startService('gateway');
+        await services.stop('gateway');
+        services.start('gateway');
         await waitReady(ports.gateway);
         await measure(mode, 1, 5, 1_000);
         const run = await measure(mode, n, eventsPerRun);
@@ -664,9 +635,8 @@ async function main() {
 let shuttingDown: Promise<void> | undefined;
 function shutdown(): Promise<void> {
   shuttingDown ??= (async () => {
-    stopping = true;
     await Promise.allSettled([...open].map((connection) => connection.dispose()));
-    await Promise.all([...running.keys()].map((service) => stopService(service)));
+    await services.stopAll();
     await server?.end().catch(() => {});
     await Promise.allSettled(created.map((database) => database.drop()));
   })();
