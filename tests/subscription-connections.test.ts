@@ -1,12 +1,13 @@
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, signAccessToken, type JWK, type SigningKey } from '@medport/auth';
 import { demo } from '@medport/domain';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
-import { openLiveConnection, postGraphQL, startTestIssuer, type Closed, type LiveConnection, type LiveSubscription } from '@medport/testing';
+import { openLiveConnection, startTestIssuer, type Closed, type LiveConnection, type LiveSubscription } from '@medport/testing';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually, rows, sql } from './support/eventually.js';
 import { startStack, type Stack } from './support/stack.js';
+import { requestTrip as requestTripAs } from './support/trips.js';
 
 // The rules of a live connection at the gateway (graphql-ws at /graphql), against the real services: who may
 // connect, how many subscriptions one connection holds, which messages and operations are refused (and that a
@@ -17,9 +18,7 @@ let stack: Stack;
 /** A second gateway on the same subgraphs with small limits: 2 subscriptions per connection, 300 ms to send init. */
 let limited: RunningGateway;
 const network = demo.buildDemoNetwork();
-const hospital1 = network.hospitals[0]!;
 const hospital2 = network.hospitals[1]!;
-const facilitiesOf = (hospitalId: string) => network.facilities.filter((facility) => facility.hospitalId === hospitalId);
 const COORDINATOR = 'coordinator@hospital-1.demo';
 
 const gatewayEnv = (extra: Record<string, string> = {}) =>
@@ -161,28 +160,9 @@ const codesOf = (result: ExecutionResult | undefined) => (result?.errors ?? []).
 
 const TRIP_STATUS = `subscription($id: ID) { tripStatusChanged(transportRequestId: $id) { status previousStatus transportRequest { id status } } }`;
 const TRIP_STATUS_BRIEF = `subscription { tripStatusChanged { status transportRequest { id } } }`;
-const CREATE_TRIP = `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id status } }`;
 
 /** Hospital 1 requests a trip over HTTP; its subscribers receive it as REQUESTED. */
-async function requestTrip(): Promise<string> {
-  const [origin, destination] = facilitiesOf(hospital1.id);
-  const response = await postGraphQL<any>(
-    stack.gatewayUrl,
-    CREATE_TRIP,
-    {
-      input: {
-        originFacilityId: origin!.id,
-        destinationFacilityId: destination!.id,
-        patientReference: `MRN-${Math.random().toString(36).slice(2, 10)}`,
-        transportLevel: 'BLS',
-        priority: 'URGENT',
-      },
-    },
-    await stack.as(COORDINATOR),
-  );
-  expect(response.errors).toBeUndefined();
-  return response.data.createTransportRequest.id;
-}
+const requestTrip = async () => requestTripAs(stack.gatewayUrl, await stack.as(COORDINATOR));
 
 /** The first result of `subscription` about `tripId` (a subscriber may also see other trips of its hospital). */
 async function changeOf(subscription: LiveSubscription, tripId: string) {

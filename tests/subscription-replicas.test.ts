@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, rows, sql } from './support/eventually.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 import { startStack, type Stack } from './support/stack.js';
+import { offersOf as offersMadeFor, requestTrip as requestTripAs } from './support/trips.js';
 
 // "With two gateway processes and two replicas of the owning subgraph, every subscriber on either gateway gets every
 // event it is entitled to, exactly once." Gateway A fronts the stack's hospital and ems replicas (1), gateway B a
@@ -16,13 +17,11 @@ let stack: Stack;
 let replicas: Replicas;
 const network = demo.buildDemoNetwork();
 const [hospital1, hospital2] = [network.hospitals[0]!, network.hospitals[1]!];
-const facilitiesOf = (hospitalId: string) => network.facilities.filter((facility) => facility.hospitalId === hospitalId);
 const agencyId = (slug: string) => network.agencies.find((candidate) => candidate.slug === slug)!.id.toLowerCase();
 
 type Gateway = 'A' | 'B';
 const urlOf = (gateway: Gateway) => (gateway === 'A' ? stack.gatewayUrl : replicas.gateway.url);
 
-const CREATE_TRIP = `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id status } }`;
 const CANCEL = `mutation($id: ID!) { cancelTransportRequest(id: $id, input: { reason: PATIENT_DISCHARGED, party: HOSPITAL }) { status } }`;
 const RESPOND = `mutation($tripId: ID!, $input: RespondToTripInput!) { respondToTrip(tripId: $tripId, input: $input) { status } }`;
 const CREATE_UNIT = `mutation($input: CreateUnitInput!) { createUnit(input: $input) { id } }`;
@@ -58,26 +57,11 @@ async function signIn(gateway: Gateway, email: string): Promise<string> {
 }
 
 async function requestTrip(gateway: Gateway, hospitalId: string, email: string): Promise<string> {
-  const [origin, destination] = facilitiesOf(hospitalId);
-  const data = await run(gateway, email, CREATE_TRIP, {
-    input: {
-      originFacilityId: origin!.id,
-      destinationFacilityId: destination!.id,
-      patientReference: `MRN-${Math.random().toString(36).slice(2, 10)}`,
-      transportLevel: 'BLS',
-      priority: 'URGENT',
-    },
-  });
-  return data.createTransportRequest.id.toLowerCase();
+  return (await requestTripAs(urlOf(gateway), await stack.as(email), { hospitalId })).toLowerCase();
 }
 
 /** The agencies ems offered the trip to, once it has (respondToTrip needs the offer). */
-const offeredTo = (tripId: string) =>
-  eventually(async () => {
-    const offers = await rows(stack, 'ems', sql`select agency_id from trip_responses where trip_id = ${tripId}`);
-    expect(offers.length).toBeGreaterThan(0);
-    return offers.map((offer) => String(offer.agency_id).toLowerCase()).sort();
-  });
+const offeredTo = async (tripId: string) => (await offersMadeFor(stack, tripId)).map((offer) => String(offer.agency_id).toLowerCase()).sort();
 
 async function newUnit(gateway: Gateway): Promise<string> {
   const data = await run(gateway, 'admin@agency-1.demo', CREATE_UNIT, {

@@ -3,6 +3,7 @@ import { openLiveConnection, postGraphQL, type LiveConnection, type LiveSubscrip
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, rows, sql } from './support/eventually.js';
 import { startStack, type Stack } from './support/stack.js';
+import { offersOf, requestTrip as requestTripAs } from './support/trips.js';
 
 // Live subscriptions through the gateway over graphql-ws: the trip workflow driven over HTTP, its status changes and
 // offers received by real graphql-ws clients, with other silos' fields resolved per event and each caller's scope
@@ -67,27 +68,10 @@ async function subscribe(email: string, query: string, variables: Record<string,
   return subscription;
 }
 
-async function requestTrip(level = 'BLS', coordinator = 'coordinator@hospital-1.demo', hospitalId = hospital1.id): Promise<string> {
-  const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === hospitalId);
-  const response = await run(coordinator, `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id } }`, {
-    input: {
-      originFacilityId: origin!.id,
-      destinationFacilityId: destination!.id,
-      patientReference: `MRN-${Math.random().toString(36).slice(2, 10)}`,
-      transportLevel: level,
-      priority: 'URGENT',
-    },
-  });
-  expect(response.errors).toBeUndefined();
-  return response.data.createTransportRequest.id;
-}
+const requestTrip = async (level = 'BLS', coordinator = 'coordinator@hospital-1.demo', hospitalId = hospital1.id) =>
+  requestTripAs(stack.gatewayUrl, await stack.as(coordinator), { level, hospitalId });
 
-const offered = (tripId: string) =>
-  eventually(async () => {
-    const offers = await rows(stack, 'ems', sql`select agency_id from trip_responses where trip_id = ${tripId}`);
-    expect(offers.length).toBeGreaterThan(0);
-    return offers.map((offer) => offer.agency_id as string);
-  });
+const offered = async (tripId: string) => (await offersOf(stack, tripId)).map((offer) => offer.agency_id);
 
 async function accept(tripId: string, dispatcher: string) {
   const response = await run(dispatcher, `mutation($tripId: ID!) { respondToTrip(tripId: $tripId, input: { decision: ACCEPT, etaMinutes: 12 }) { status } }`, { tripId });

@@ -3,6 +3,7 @@ import { errorCodes, postGraphQL } from '@medport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, rows, siloDb, sql } from './support/eventually.js';
 import { startStack, type Stack } from './support/stack.js';
+import { offersOf, requestTrip as requestTripAs } from './support/trips.js';
 
 // The trip workflow end to end through the gateway: every flow of ARCHITECTURE §3, with the state of all three
 // silos checked after the events went around.
@@ -39,29 +40,11 @@ const TRIP = `query($id: ID!) {
   }
 }`;
 
-/** Requests a BLS trip from hospital 1's main campus, which its preferred agencies 1, 2 and 3 can all serve. */
-async function requestTrip(level = 'BLS'): Promise<string> {
-  const [origin, destination] = facilitiesOf(hospital1.id);
-  const response = await run('coordinator@hospital-1.demo', CREATE_TRIP, {
-    input: {
-      originFacilityId: origin!.id,
-      destinationFacilityId: destination!.id,
-      patientReference: `MRN-${Math.random().toString(36).slice(2, 10)}`,
-      transportLevel: level,
-      priority: 'URGENT',
-    },
-  });
-  expect(response.errors).toBeUndefined();
-  return response.data.createTransportRequest.id;
-}
+/** Requests a trip from hospital 1's main campus, which its preferred agencies 1, 2 and 3 can all serve (BLS). */
+const requestTrip = async (level = 'BLS') => requestTripAs(stack.gatewayUrl, await stack.as('coordinator@hospital-1.demo'), { level });
 
 /** Waits until ems has offered the trip, so agencies can answer it. */
-const offered = (tripId: string) =>
-  eventually(async () => {
-    const offers = await rows(stack, 'ems', sql`select agency_id, status from trip_responses where trip_id = ${tripId}`);
-    expect(offers.length).toBeGreaterThan(0);
-    return offers;
-  });
+const offered = (tripId: string) => offersOf(stack, tripId);
 
 const tripAsCenter = async (id: string) => (await run('admin@center.demo', TRIP, { id })).data.transportRequest;
 const factOf = async (tripId: string) => (await rows(stack, 'center', sql`select * from trip_facts where trip_id = ${tripId}`))[0]!;

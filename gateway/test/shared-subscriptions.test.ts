@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, signAccessToken, type JWK } from '@medport/auth';
 import { createLogger } from '@medport/server';
 import { demo } from '@medport/domain';
-import { postGraphQL } from '@medport/testing';
 import { parse, type ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, rows, sql } from '../../tests/support/eventually.js';
 import { startStack, type Stack } from '../../tests/support/stack.js';
+import { requestTrip as requestTripAs } from '../../tests/support/trips.js';
 import { DEFAULT_SUPERGRAPH_PATH } from '../src/config.js';
 import { SharedSubscriptions, type Subscriber } from '../src/live/shared-subscriptions.js';
 import { SubscriptionPlanner } from '../src/live/subscription-plans.js';
@@ -46,17 +46,7 @@ function sharedSubscriptions(maxQueuedEvents: number, renewBeforeExpiryMs: numbe
   return { shared, plan };
 }
 
-async function requestTrip(token: string): Promise<string> {
-  const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === hospital1.id);
-  const response = await postGraphQL<any>(
-    stack.gatewayUrl,
-    `mutation($input: CreateTransportRequestInput!) { createTransportRequest(input: $input) { id } }`,
-    { input: { originFacilityId: origin!.id, destinationFacilityId: destination!.id, patientReference: 'MRN-SLOW-1', transportLevel: 'BLS', priority: 'URGENT' } },
-    { authorization: `Bearer ${token}` },
-  );
-  expect(response.errors).toBeUndefined();
-  return response.data.createTransportRequest.id;
-}
+const requestTrip = (token: string) => requestTripAs(stack.gatewayUrl, { authorization: `Bearer ${token}` });
 
 describe('a subscriber that stops reading', () => {
   it('is dropped once its queue is full, while the subscribers sharing its upstream keep receiving every event', async () => {
