@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
-import { bearerToken, type TokenVerifier, type VerifiedSession } from '@medport/auth';
+import type { TokenVerifier, VerifiedSession } from '@medport/auth';
 import { PATIENT_DATA_COORDINATES } from '@medport/domain';
-import { CLOSE, logSocketErrors, type Logger } from '@medport/server';
+import { CLOSE, liveSessions, logSocketErrors, type LiveSession, type Logger } from '@medport/server';
 import {
   getOperationAST,
   GraphQLError,
@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
 import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-plans.js';
 
@@ -45,24 +45,14 @@ export interface SubscriptionServerOptions {
   logger: Logger;
 }
 
-/** What a connection knows once its `connection_init` was accepted. */
-interface Connection {
-  session: VerifiedSession;
-  token: string;
-  socket: WebSocket;
-  expiryTimer: NodeJS.Timeout;
-}
-
 interface SubscriptionContext {
-  connection: Connection;
+  connection: LiveSession;
   plan: SubscriptionPlan;
   groupKey: string;
 }
 
 const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
-/** setTimeout takes at most 2^31-1 ms (24 days); access tokens live minutes, so the cap never shortens one. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * graphql-ws at the gateway's `/graphql`: the access token comes in `connection_init` (`{ authorization: "Bearer …" }`)
@@ -74,36 +64,16 @@ const MAX_TIMER_MS = 2_147_483_647;
 export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
   const { planner, shared, limits, logger } = options;
   const sockets = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: limits.maxMessageBytes });
-  const connections = new WeakMap<object, Connection>();
+  const sessions = liveSessions(options.verifier);
   const rules = [...specifiedRules, ...options.validationRules];
-
-  const closeAtExpiry = (socket: WebSocket, expiresAt: Date): NodeJS.Timeout =>
-    setTimeout(
-      () => socket.close(CLOSE.forbidden, 'Forbidden: the access token expired'),
-      Math.min(Math.max(0, expiresAt.getTime() - Date.now()), MAX_TIMER_MS),
-    );
 
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
       connectionInitWaitTimeout: limits.initTimeoutMs,
-      onConnect: async (ctx) => {
-        const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        try {
-          const token = bearerToken(typeof header === 'string' ? header : undefined);
-          if (!token) return false;
-          const session = await options.verifier.verifySession(token);
-          const socket = ctx.extra.socket;
-          // Closed while the token was being checked: no expiry timer for a socket that is gone.
-          if (socket.readyState !== socket.OPEN) return false;
-          connections.set(ctx, { session, token, socket, expiryTimer: closeAtExpiry(socket, session.expiresAt) });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      onClose: (ctx) => clearTimeout(connections.get(ctx)?.expiryTimer),
+      onConnect: sessions.onConnect,
+      onClose: sessions.onClose,
       onSubscribe: (ctx, id, payload) => {
-        const connection = connections.get(ctx);
+        const connection = sessions.get(ctx);
         if (!connection) return refusal('The connection is not initialised.', 'UNAUTHENTICATED');
         // graphql-ws registers this subscription's id before asking: only the others count against the cap.
         if (Object.keys(ctx.subscriptions).filter((other) => other !== id).length >= limits.maxPerConnection) {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { bearerToken, type TokenVerifier, type VerifiedSession, type Viewer } from '@medport/auth';
 import type { EventType } from '@medport/domain';
-import { compareCursors, type FeedEvent, type LiveEvents } from '@medport/events';
+import type { FeedEvent, LiveEvents } from '@medport/events';
 import { EventQueue, QueueOverflow } from '@medport/graphql';
 import {
   createSourceEventStream,
@@ -13,7 +13,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from './logger.js';
 
 /** WebSocket close codes of MedPort's live connections (4400–4499 belong to the graphql-ws protocol). */
@@ -50,9 +50,6 @@ export interface LiveDelivery<T> {
   cursor: string;
   value: T;
 }
-
-/** Orders two delivery cursors; negative when `a` comes first. */
-export const compareDeliveries = compareCursors;
 
 /** Events a subscriber may have waiting before it is ended (a subscriber that fell this far behind is too slow). */
 export const DEFAULT_MAX_QUEUED_EVENTS = 200;
@@ -120,9 +117,48 @@ export interface SubgraphSubscriptionOptions<TContext> {
   maxPayloadBytes: number;
 }
 
-interface ConnectionState {
-  session?: VerifiedSession;
-  expiryTimer?: NodeJS.Timeout;
+/** A live connection whose `connection_init` carried a valid access token. */
+export interface LiveSession {
+  session: VerifiedSession;
+  /** The token as the client sent it. */
+  token: string;
+  socket: WebSocket;
+  expiryTimer: NodeJS.Timeout;
+}
+
+/** setTimeout takes at most 2^31-1 ms (24 days); access tokens live minutes, so the cap never shortens one. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The token rules of every live endpoint (the gateway's and the subgraphs'), as graphql-ws `onConnect`/`onClose`:
+ * the access token comes in `connection_init` as `{ authorization: "Bearer …" }`; a missing or refused one closes
+ * the socket (4403), and the socket closes with 4403 when the token expires.
+ */
+export function liveSessions(verifier: TokenVerifier) {
+  const sessions = new WeakMap<object, LiveSession>();
+  return {
+    get: (ctx: object): LiveSession | undefined => sessions.get(ctx),
+    onConnect: async (ctx: { connectionParams?: Readonly<Record<string, unknown>>; extra: { socket: WebSocket } }): Promise<boolean> => {
+      const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+      try {
+        const token = bearerToken(typeof header === 'string' ? header : undefined);
+        if (!token) return false;
+        const session = await verifier.verifySession(token);
+        const socket = ctx.extra.socket;
+        // Closed while the token was being checked: no expiry timer for a socket that is gone.
+        if (socket.readyState !== socket.OPEN) return false;
+        const expiryTimer = setTimeout(
+          () => socket.close(CLOSE.forbidden, 'Forbidden: the access token expired'),
+          Math.min(Math.max(0, session.expiresAt.getTime() - Date.now()), MAX_TIMER_MS),
+        );
+        sessions.set(ctx, { session, token, socket, expiryTimer });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    onClose: (ctx: object) => clearTimeout(sessions.get(ctx)?.expiryTimer),
+  };
 }
 
 /**
@@ -134,30 +170,14 @@ interface ConnectionState {
 export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscriptionOptions<TContext>) {
   const { logger } = options;
   const sockets = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: options.maxPayloadBytes });
-  const states = new WeakMap<object, ConnectionState>();
+  const sessions = liveSessions(options.verifier);
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
       schema: options.schema,
-      onConnect: async (ctx) => {
-        try {
-          const header = ctx.connectionParams?.authorization;
-          const token = bearerToken(typeof header === 'string' ? header : undefined);
-          if (!token) return false;
-          const session = await options.verifier.verifySession(token);
-          const state: ConnectionState = { session };
-          const socket = ctx.extra.socket;
-          // Closed while the token was being checked: no expiry timer for a socket that is gone.
-          if (socket.readyState !== socket.OPEN) return false;
-          state.expiryTimer = setTimeout(() => socket.close(CLOSE.forbidden, 'Forbidden: the access token expired'), Math.max(0, session.expiresAt.getTime() - Date.now()));
-          states.set(ctx, state);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      onClose: (ctx) => clearTimeout(states.get(ctx)?.expiryTimer),
+      onConnect: sessions.onConnect,
+      onClose: sessions.onClose,
       context: (ctx, _id, payload) => {
-        const session = states.get(ctx)?.session;
+        const session = sessions.get(ctx)?.session;
         if (!session) throw new Error('Subscription on a connection without a verified token');
         return options.contextFor(session.viewer, randomUUID(), payload.operationName ?? null) as Record<string, unknown>;
       },

@@ -1,6 +1,7 @@
 import { openDatabase, type DatabaseHandle } from '@medport/database';
 import type { EventContracts, EventType } from '@medport/domain';
 import {
+  compareCursors,
   createEventTables,
   LiveEvents,
   OUTBOX_CHANNEL,
@@ -13,7 +14,7 @@ import { QueueOverflow } from '@medport/graphql';
 import { createTestDatabase, type TestDatabase } from '@medport/testing';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { compareDeliveries, liveSubscription, type LiveDelivery } from '../src/subscriptions.js';
+import { liveSubscription, type LiveDelivery } from '../src/subscriptions.js';
 
 const offered = (tripId: string): EventContracts['TripOffered'] => ({ tripId, hospitalId: 'h', agencyIds: [], offeredAt: new Date(0).toISOString() });
 const responded = (tripId: string): EventContracts['TripResponded'] => ({
@@ -166,10 +167,10 @@ describe('liveSubscription over a silo’s live events (real database)', () => {
     ]);
     for (const delivery of deliveries) expect(delivery.cursor).toMatch(/^\d+:\d+:\d+$/);
     // The deliveries of one event are told apart and ordered by their index (a consumer deduplicating by cursor keeps both).
-    expect(compareDeliveries(deliveries[0]!.cursor, deliveries[1]!.cursor)).toBeLessThan(0);
-    expect(compareDeliveries(deliveries[1]!.cursor, deliveries[2]!.cursor)).toBeLessThan(0);
-    expect(compareDeliveries(deliveries[1]!.cursor, deliveries[1]!.cursor)).toBe(0);
-    expect([...deliveries].reverse().sort((a, b) => compareDeliveries(a.cursor, b.cursor))).toEqual(deliveries);
+    expect(compareCursors(deliveries[0]!.cursor, deliveries[1]!.cursor)).toBeLessThan(0);
+    expect(compareCursors(deliveries[1]!.cursor, deliveries[2]!.cursor)).toBeLessThan(0);
+    expect(compareCursors(deliveries[1]!.cursor, deliveries[1]!.cursor)).toBe(0);
+    expect([...deliveries].reverse().sort((a, b) => compareCursors(a.cursor, b.cursor))).toEqual(deliveries);
     expect(order).toEqual(['skip', 'two', 'one']);
     // Events are handled one at a time, in feed order.
     expect(mostAtOnce).toBe(1);
