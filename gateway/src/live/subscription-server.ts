@@ -153,12 +153,16 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
 }
 
-/** Whether the operation selects a field whose every read is audited in the reader's name. */
-function readsPatientData(planner: SubscriptionPlanner, document: DocumentNode): boolean {
+/** Per plan (plans are cached): whether its operation selects a field whose every read is audited in the reader's name. */
+const patientDataReads = new WeakMap<SubscriptionPlan, boolean>();
+
+function readsPatientData(planner: SubscriptionPlanner, plan: SubscriptionPlan): boolean {
+  const known = patientDataReads.get(plan);
+  if (known !== undefined) return known;
   const typeInfo = new TypeInfo(planner.schema);
   let found = false;
   visit(
-    document,
+    plan.document,
     visitWithTypeInfo(typeInfo, {
       Field(node) {
         const parent = typeInfo.getParentType();
@@ -166,6 +170,7 @@ function readsPatientData(planner: SubscriptionPlanner, document: DocumentNode):
       },
     }),
   );
+  patientDataReads.set(plan, found);
   return found;
 }
 
@@ -176,6 +181,6 @@ function readsPatientData(planner: SubscriptionPlanner, document: DocumentNode):
 function groupKeyOf(planner: SubscriptionPlanner, plan: SubscriptionPlan, variables: Record<string, unknown>, session: VerifiedSession): string {
   const { viewer } = session;
   const scope = [viewer.role, viewer.hospitalId ?? '', viewer.agencyId ?? ''];
-  if (readsPatientData(planner, plan.document)) scope.push(viewer.userId);
+  if (readsPatientData(planner, plan)) scope.push(viewer.userId);
   return JSON.stringify([plan.query, plan.operationName, variables, scope]);
 }
