@@ -11,7 +11,7 @@
  * Latency of one trip = ems's consumed_events.consumed_at − the hospital outbox row's occurred_at (both the start of
  * their transactions, on the same PostgreSQL server and clock).
  *
- *   npx pnpm@10 bench:events           EVENTS_IDLE_TRIPS=200 EVENTS_LOAD_RATES=50,100 EVENTS_LOAD_SECONDS=20 EVENTS_BACKLOG=10000
+ *   npx -y pnpm@10 bench:events           EVENTS_IDLE_TRIPS=200 EVENTS_LOAD_RATES=50,100 EVENTS_LOAD_SECONDS=20 EVENTS_BACKLOG=10000
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

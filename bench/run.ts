@@ -4,7 +4,7 @@
  * scenario from BENCH_CONNECTIONS concurrent clients for BENCH_SECONDS per round, BENCH_ROUNDS rounds with the
  * scenarios alternating, and prints medians over the rounds. Bounded in time; talks only to 127.0.0.1.
  *
- *   npx pnpm@10 bench                     BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 by default
+ *   npx -y pnpm@10 bench                     BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 by default
  */
 import { portsFrom, serviceEnvironment, ServiceProcesses } from './services.js';
 
