@@ -7,7 +7,20 @@ import type {
   TransportLevel,
   TransportPriority,
   TransportStatus,
+  UserRole,
 } from './enums.js';
+
+/**
+ * Who a feature toggle is on for. Each list that is not empty narrows it: `roles` to people of those roles (a
+ * decision about a whole hospital or agency, such as how its trip is dispatched, matches when a role of its kind is
+ * listed), `tenantIds` to those hospitals and agencies. `exceptTenantIds` turns it off for those tenants whatever
+ * else says. All empty: on for everyone.
+ */
+export interface FeatureToggleTarget {
+  roles: UserRole[];
+  tenantIds: string[];
+  exceptTenantIds: string[];
+}
 
 /**
  * The events the silos exchange, one contract per type. Producers write them to their outbox in the transaction
@@ -126,9 +139,41 @@ export interface EventContracts {
     changedById: string | null;
     changedAt: string;
   };
+  /**
+   * center: a network setting that another silo applies was changed (today `dispatch.responseDeadlineMinutes`,
+   * which the hospital stamps on the response deadline of new trips). `value` is the setting's value as the
+   * center's registry types it; null when the setting no longer applies and the silo goes back to its own default.
+   * A silo keeps the latest by `changedAt`.
+   */
+  SystemSettingChanged: {
+    key: string;
+    value: string | number | boolean | null;
+    changedById: string | null;
+    changedAt: string;
+  };
+  /** center: a feature toggle was switched or retargeted; the silos that honour it keep the latest by `changedAt`. */
+  FeatureToggleChanged: {
+    name: string;
+    isEnabled: boolean;
+    target: FeatureToggleTarget;
+    changedById: string | null;
+    changedAt: string;
+  };
 }
 
 export type EventType = keyof EventContracts;
+
+/** The settings other silos apply, by the key SystemSettingChanged names them with. */
+export const ANNOUNCED_SETTING_KEYS = {
+  /** Whole minutes agencies have to accept an offer; the hospital stamps it on each new trip's response deadline. */
+  responseDeadlineMinutes: 'dispatch.responseDeadlineMinutes',
+} as const;
+
+/** The feature toggles other silos honour, by the name FeatureToggleChanged names them with. */
+export const ANNOUNCED_FEATURE_TOGGLES = {
+  /** ems offers a new trip beyond the requesting hospital's preferred agencies, to those covering the pickup. */
+  geographicOffers: 'dispatch.geographicOffers',
+} as const;
 
 export const EVENT_TYPES = [
   'TripRequested',
@@ -140,6 +185,8 @@ export const EVENT_TYPES = [
   'TripProgressReported',
   'ServiceRegistered',
   'ServiceStatusChanged',
+  'SystemSettingChanged',
+  'FeatureToggleChanged',
 ] as const satisfies readonly EventType[];
 
 /** The silo whose outbox each event type is written to. */
@@ -153,6 +200,8 @@ export const EVENT_PRODUCER = {
   TripProgressReported: 'ems',
   ServiceRegistered: 'center',
   ServiceStatusChanged: 'center',
+  SystemSettingChanged: 'center',
+  FeatureToggleChanged: 'center',
 } as const satisfies Record<EventType, 'hospital' | 'ems' | 'center'>;
 
 /**

@@ -1,6 +1,7 @@
 import type { AuditLogTable } from '@medport/audit';
 import type { EventsDatabase } from '@medport/events';
 import type { AgenciesTable } from './modules/agencies/agencies.table.js';
+import type { FeatureTogglesTable } from './modules/feature-toggles/feature-toggles.table.js';
 import type { RoutesTable } from './modules/routes/routes.table.js';
 import type { ServiceAreasTable } from './modules/service-areas/service-areas.table.js';
 import type { TripProgressTable, TripResponsesTable, TripsTable } from './modules/trips/trips.table.js';
@@ -16,6 +17,7 @@ export interface EmsDatabase extends EventsDatabase {
   trips: TripsTable;
   trip_responses: TripResponsesTable;
   trip_progress: TripProgressTable;
+  feature_toggles: FeatureTogglesTable;
   audit_log: AuditLogTable;
 }
 

@@ -5,6 +5,7 @@ import * as events from './0003_events.js';
 import * as tripWorkflow from './0004_trip_workflow.js';
 import * as agencyNamesNotUnique from './0005_agency_names_not_unique.js';
 import * as agencyStatusChangedAt from './0006_agency_status_changed_at.js';
+import * as featureToggles from './0007_feature_toggles.js';
 
 /** The ems silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_trip_workflow': tripWorkflow,
   '0005_agency_names_not_unique': agencyNamesNotUnique,
   '0006_agency_status_changed_at': agencyStatusChangedAt,
+  '0007_feature_toggles': featureToggles,
 };

@@ -4,6 +4,7 @@ import * as auditLog from './0002_audit_log.js';
 import * as agencyTripIndex from './0003_agency_trip_index.js';
 import * as events from './0004_events.js';
 import * as networkAgencies from './0005_network_agencies.js';
+import * as networkSettings from './0006_network_settings.js';
 
 /** The hospital silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_agency_trip_index': agencyTripIndex,
   '0004_events': events,
   '0005_network_agencies': networkAgencies,
+  '0006_network_settings': networkSettings,
 };

@@ -1,6 +1,7 @@
 import { CENTER_STAFF_ROLES, requireRole } from '@medport/auth';
 import { optionalText } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
+import { NOTIFICATION_VARIABLES } from './notification-templates.js';
 import { listFeatureToggles, listNotificationTemplates, listSystemSettings } from './system.repository.js';
 import type { FeatureToggleRow, NotificationTemplateRow, SystemSettingRow } from './system.table.js';
 
@@ -19,4 +20,9 @@ export function readFeatureToggles(context: CenterContext): Promise<FeatureToggl
 export function readNotificationTemplates(context: CenterContext): Promise<NotificationTemplateRow[]> {
   requireRole(context.viewer, CENTER_STAFF_ROLES, 'read the notification templates');
   return listNotificationTemplates(context.db);
+}
+
+export function readNotificationVariables(context: CenterContext): { name: string; description: string; example: string }[] {
+  requireRole(context.viewer, CENTER_STAFF_ROLES, 'read the notification variables');
+  return Object.entries(NOTIFICATION_VARIABLES).map(([name, variable]) => ({ name, ...variable }));
 }

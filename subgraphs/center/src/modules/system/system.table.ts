@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { JsonColumn } from '@medport/database';
 
 /** Network-wide settings (dispatch mode, deadlines, SLAs), keyed by a dotted name such as `dispatch.mode`. */
@@ -16,7 +16,7 @@ export interface FeatureTogglesTable {
   id: string;
   name: string;
   is_enabled: Generated<boolean>;
-  /** Who the feature is on for (roles, tenants); empty means everyone. */
+  /** Who the feature is on for (roles, tenants); empty means everyone. See `FeatureToggleTarget`. */
   target: JsonColumn;
   configuration: JsonColumn;
   updated_by_id: string | null;
@@ -45,3 +45,6 @@ export type FeatureToggleRow = Selectable<FeatureTogglesTable>;
 export type NewFeatureToggleRow = Insertable<FeatureTogglesTable>;
 export type NotificationTemplateRow = Selectable<NotificationTemplatesTable>;
 export type NewNotificationTemplateRow = Insertable<NotificationTemplatesTable>;
+export type SystemSettingUpdate = Updateable<SystemConfigurationTable>;
+export type FeatureToggleUpdate = Updateable<FeatureTogglesTable>;
+export type NotificationTemplateUpdate = Updateable<NotificationTemplatesTable>;

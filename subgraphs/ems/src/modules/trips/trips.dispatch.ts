@@ -18,14 +18,20 @@ export function distanceKm(from: { latitude: number; longitude: number }, to: { 
  * preferred agencies, in its order; then every other agency whose active service area contains the pickup, nearest
  * first (by the distance to the centre of its closest such area; ties by id). Only agencies that take part in the
  * network (the candidates) and provide the trip's level are offered anything: an offer they could never accept
- * would only delay the ones that can.
+ * would only delay the ones that can. Without `geographic` (the center's `dispatch.geographicOffers` is off for the
+ * requesting hospital) the trip goes to the preferred agencies only.
  */
-export function chooseAgencies(candidates: ReadonlyMap<string, DispatchCandidate>, request: EventContracts['TripRequested']): string[] {
+export function chooseAgencies(
+  candidates: ReadonlyMap<string, DispatchCandidate>,
+  request: EventContracts['TripRequested'],
+  options: { geographic: boolean } = { geographic: true },
+): string[] {
   const provides = (candidate: DispatchCandidate | undefined): candidate is DispatchCandidate =>
     candidate !== undefined && candidate.levels.includes(request.transportLevel);
   // PostgreSQL returns uuids in lower case; the hospital's list may not be.
   const preferred = [...new Set(request.preferredAgencyIds.filter(isId).map((id) => id.toLowerCase()))];
   const chosen = preferred.filter((id) => provides(candidates.get(id)));
+  if (!options.geographic) return chosen;
   const listed = new Set(chosen);
   const covering: { id: string; distance: number }[] = [];
   for (const candidate of candidates.values()) {

@@ -1,9 +1,11 @@
-import { canReach } from '@medport/domain';
+import { ANNOUNCED_FEATURE_TOGGLES, canReach } from '@medport/domain';
 import { publishEvents, type TypedEvent } from '@medport/events';
 import { isId } from '@medport/graphql';
 import type { Transaction } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
 import { findDispatchCandidates } from '../agencies/agencies.repository.js';
+import { isFeatureOn } from '../feature-toggles/feature-toggles.js';
+import { findFeatureToggle } from '../feature-toggles/feature-toggles.repository.js';
 import { chooseAgencies } from './trips.dispatch.js';
 import { unitFollowsTrip } from './trips.progress.js';
 import {
@@ -48,7 +50,12 @@ export async function onTripsRequested(trx: Transaction<EmsDatabase>, events: Ty
   const fresh = requests.filter((request) => inserted.delete(request.tripId.toLowerCase()));
   if (fresh.length === 0) return;
   const candidates = await findDispatchCandidates(trx);
-  const offers = fresh.map((request) => ({ tripId: request.tripId.toLowerCase(), hospitalId: request.hospitalId, agencyIds: chooseAgencies(candidates, request) }));
+  const geographicOffers = await findFeatureToggle(trx, ANNOUNCED_FEATURE_TOGGLES.geographicOffers);
+  const offers = fresh.map((request) => {
+    // Asked of the requesting hospital as a whole; offering geographically is what ems did before toggles existed.
+    const geographic = isFeatureOn(geographicOffers, { tenantKind: 'HOSPITAL', tenantId: request.hospitalId }, true);
+    return { tripId: request.tripId.toLowerCase(), hospitalId: request.hospitalId, agencyIds: chooseAgencies(candidates, request, { geographic }) };
+  });
   const offeredAt = new Date();
   await insertOffers(trx, offers, offeredAt);
   await publishEvents(

@@ -39,6 +39,7 @@ import {
 import type { TransportRequestRow, TransportRequestUpdate } from './transport-requests.table.js';
 import { isInTripScope, type TripScope } from './trip-scope.js';
 import { findOfferableAgencyIds } from '../agency-preferences/agency-preferences.repository.js';
+import { offerDeadlineSeconds } from '../network-settings/network-settings.js';
 import { publishTripPlanChanged, publishTripRequested, publishTripStatusChanged } from './transport-requests.events.js';
 
 export interface CreateTransportRequestInput {
@@ -248,7 +249,9 @@ export async function createTransportRequest(context: HospitalContext, input: Cr
       });
       // The offer goes out with the trip: the outbox row commits with it or not at all.
       const preferredAgencyIds = await findOfferableAgencyIds(trx, origin.hospital_id);
-      const responseDeadline = new Date(now.getTime() + context.workflow.offerDeadlineSeconds * 1000);
+      // The center's offer deadline once it announced one; the configured default until then.
+      const deadlineSeconds = await offerDeadlineSeconds(trx, context.workflow.offerDeadlineSeconds);
+      const responseDeadline = new Date(now.getTime() + deadlineSeconds * 1000);
       await publishTripRequested(trx, trip, origin, preferredAgencyIds, responseDeadline);
       return trip;
     }, (trip) => trip.id);
