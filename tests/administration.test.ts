@@ -245,7 +245,8 @@ describe('notification templates', () => {
     templateId = created.data.createNotificationTemplate.id;
     expect(created.data.createNotificationTemplate).toMatchObject({ ...draft, isActive: true });
 
-    const content = '{{agencyName}} sent {{unitNumber}}; it reaches {{originName}} in {{etaMinutes}} min.';
+    // Longer than the 100 characters an id is cut to in the audit trail: a change's values are kept whole.
+    const content = '{{agencyName}} sent {{unitNumber}}; it reaches {{originName}} in {{etaMinutes}} min. Have the transfer papers ready at the door.';
     const updated = await run(ADMIN, UPDATE_TEMPLATE, { id: templateId, input: { ...draft, content, variables: [...draft.variables, 'etaMinutes'] } });
     expect(updated.errors).toBeUndefined();
     expect(updated.data.updateNotificationTemplate).toMatchObject({ content, variables: [...draft.variables, 'etaMinutes'] });
@@ -255,7 +256,9 @@ describe('notification templates', () => {
 
     const preview = await run(ADMIN, PREVIEW, { id: templateId, sampleValues: [{ name: 'etaMinutes', value: '9' }] });
     expect(preview.errors).toBeUndefined();
-    expect(preview.data.previewNotificationTemplate.text).toBe('Three Rivers Ambulance sent TRA-ALS-02; it reaches Allegheny General Main Campus in 9 min.');
+    expect(preview.data.previewNotificationTemplate.text).toBe(
+      'Three Rivers Ambulance sent TRA-ALS-02; it reaches Allegheny General Main Campus in 9 min. Have the transfer papers ready at the door.',
+    );
 
     const listed = await run(ANALYST, `{ notificationTemplates { ${TEMPLATE_FIELDS} } }`);
     expect(listed.data.notificationTemplates.find((template: { id: string }) => template.id === templateId)).toMatchObject({ content, isActive: false });

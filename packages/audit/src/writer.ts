@@ -50,10 +50,17 @@ export interface RequestAudit {
  */
 const MAX_AUDITED_TEXT_LENGTH = 100;
 
-const bounded = (text: string) => text.slice(0, MAX_AUDITED_TEXT_LENGTH);
+/**
+ * The details of a change that was made hold its values before and after, which the change validated and stored
+ * (a template's text, a toggle's target): kept whole up to this length, so the record shows what changed.
+ */
+const MAX_CHANGE_DETAIL_LENGTH = 10_000;
 
-function boundedDetails(details: AuditDetails): AuditDetails {
-  return Object.fromEntries(Object.entries(details).map(([key, value]) => [key, typeof value === 'string' ? bounded(value) : value]));
+const bounded = (text: string, limit = MAX_AUDITED_TEXT_LENGTH) => text.slice(0, limit);
+
+function boundedDetails(details: AuditDetails, outcome: AuditEntry['outcome']): AuditDetails {
+  const limit = outcome === 'ALLOWED' ? MAX_CHANGE_DETAIL_LENGTH : MAX_AUDITED_TEXT_LENGTH;
+  return Object.fromEntries(Object.entries(details).map(([key, value]) => [key, typeof value === 'string' ? bounded(value, limit) : value]));
 }
 
 /** The audit trail writer of one request, bound to its caller and request id. */
@@ -74,7 +81,7 @@ export function createRequestAudit(db: Kysely<any>, viewer: Viewer | null, reque
     operation_name: request.operationName === null ? null : bounded(request.operationName),
     request_id: requestId,
     outcome: entry.outcome,
-    details: jsonText(boundedDetails(entry.details ?? {})),
+    details: jsonText(boundedDetails(entry.details ?? {}, entry.outcome)),
     ip_address: null,
   });
 
