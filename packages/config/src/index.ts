@@ -172,3 +172,31 @@ export function loadSubgraphConfig(
     },
   });
 }
+
+/**
+ * The time zone the center's analytics count days, weeks and months in: the network's own, so that a trip
+ * requested at 23:30 local time belongs to that day. An IANA name such as `America/Chicago`; UTC by default.
+ * Changing it applies to facts counted afterwards, so an operator rebuilds the analytics after a change.
+ */
+export const analyticsShape = {
+  ANALYTICS_TIME_ZONE: z
+    .string()
+    .default('UTC')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone name, e.g. UTC or America/Chicago'),
+} as const;
+
+export interface AnalyticsConfig {
+  timeZone: string;
+}
+
+export function loadAnalyticsConfig(env: Environment = process.env): Readonly<AnalyticsConfig> {
+  const parsed = parseEnvironment(analyticsShape, env);
+  return Object.freeze({ timeZone: parsed.ANALYTICS_TIME_ZONE });
+}

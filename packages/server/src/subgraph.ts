@@ -73,8 +73,14 @@ export interface SubgraphDefinition<DB, Loaders> {
    * center, which signs them, reads its own keys instead.
    */
   tokenKeys?: (db: Kysely<DB>) => JWTVerifyGetKey;
-  /** Extra HTTP routes of this silo (the center's JWKS); return false when a request is not one of them. */
-  httpRoutes?: (db: Kysely<DB>) => (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
+  /**
+   * Extra HTTP routes of this silo (the center's JWKS, its CSV exports); return false when a request is not one of
+   * them. `authenticateRequest` verifies a request's bearer token as the GraphQL endpoint does.
+   */
+  httpRoutes?: (
+    db: Kysely<DB>,
+    authenticateRequest: (request: IncomingMessage) => Promise<Authentication>,
+  ) => (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
   /** The consumers of the other silos' events that this silo runs. */
   consumers?: ConsumerDefinition<DB>[];
   jobs?: BackgroundJob<DB>[];
@@ -190,7 +196,7 @@ export async function startSubgraph<DB, Loaders>(
   const stopListening = await database.listen(OUTBOX_CHANNEL, outbox.notify);
   const feedRoute = eventFeedRoute(database.db, outbox, config.events.secret, { loopbackOnly: config.events.developmentSecret });
   const live = new LiveEvents(database.db, outbox, logger);
-  const siloRoutes = definition.httpRoutes?.(database.db);
+  const siloRoutes = definition.httpRoutes?.(database.db, (request) => authenticate(request, verifier));
   const contextFor = (authentication: Authentication, requestId: string): SubgraphContext<DB, Loaders> => ({
     requestId,
     ...authentication,

@@ -1,4 +1,4 @@
-import type { TripFactsTable } from './modules/analytics/analytics.table.js';
+import type { TripFactsTable, TripRollupsTable } from './modules/analytics/analytics.table.js';
 import type { AuditLogTable } from '@medport/audit';
 import type { EventsDatabase } from '@medport/events';
 import type { RefreshTokensTable, SignInAttemptsTable, SigningKeysTable } from './modules/auth/auth.table.js';
@@ -17,6 +17,7 @@ export interface CenterDatabase extends EventsDatabase {
   notification_templates: NotificationTemplatesTable;
   audit_log: AuditLogTable;
   trip_facts: TripFactsTable;
+  trip_rollups: TripRollupsTable;
   signing_keys: SigningKeysTable;
   refresh_tokens: RefreshTokensTable;
   sign_in_attempts: SignInAttemptsTable;

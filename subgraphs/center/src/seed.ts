@@ -3,6 +3,7 @@ import { demo, MILESTONE_COLUMN, newId, stableId } from '@medport/domain';
 import type { Kysely } from 'kysely';
 import type { CenterDatabase } from './database.js';
 import { jsonText, type JsonValue } from '@medport/database';
+import { rebuildRollupsFromFacts } from './modules/analytics/rollup-rebuild.js';
 import { hashPassword } from './modules/users/passwords.js';
 
 const SETTINGS: { key: string; value: JsonValue; description: string }[] = [
@@ -162,6 +163,13 @@ export async function seedCenterDemoData(db: Kysely<CenterDatabase>): Promise<bo
               offered_count: trip.offeredAgencyIds.length,
               offered_at: trip.offeredAgencyIds.length > 0 ? demo.milestoneAt(trip, 'REQUESTED')! : null,
               offered_agency_ids: jsonText(trip.offeredAgencyIds),
+              agency_responses: jsonText(
+                Object.fromEntries(
+                  trip.responses.flatMap((response) =>
+                    response.status === 'ACCEPTED' || response.status === 'DECLINED' ? [[response.agencyId.toLowerCase(), response.status]] : [],
+                  ),
+                ),
+              ),
               updated_at: trip.milestones[trip.milestones.length - 1]!.at,
             };
           }),
@@ -169,6 +177,8 @@ export async function seedCenterDemoData(db: Kysely<CenterDatabase>): Promise<bo
         .modifyEnd(label('seedTripFacts'))
         .execute();
     }
+    // The demo's history is seeded as facts, not as events: its KPI sums are computed from them the same way.
+    await rebuildRollupsFromFacts(trx);
   });
   return true;
 }

@@ -3,9 +3,12 @@ import { eventDeliveryModule } from '@medport/events';
 import { PUBLIC_ROOT_FIELDS } from '@medport/auth';
 import {
   AuditOutcomeEnum,
+  CancellationPartyEnum,
+  CancellationReasonEnum,
   ServiceStatusEnum,
   SpecialRequirementEnum,
   TransportLevelEnum,
+  TransportPriorityEnum,
   TransportStatusEnum,
   UserRoleEnum,
 } from '@medport/domain';
@@ -15,6 +18,7 @@ import type { CenterDatabase } from './database.js';
 import { centerConsumers } from './events.js';
 import { createCenterLoaders, type CenterLoaders } from './loaders.js';
 import { migrations } from './migrations/index.js';
+import { analyticsCsvRoute } from './modules/analytics/analytics.csv.js';
 import { analyticsResolvers } from './modules/analytics/resolvers.js';
 import { databaseTokenKeys, jwksRoute } from './modules/auth/keys.js';
 import { authResolvers } from './modules/auth/resolvers.js';
@@ -32,7 +36,17 @@ const moduleFile = (path: string) => new URL(`./modules/${path}`, import.meta.ur
  */
 export const centerSubgraph: SubgraphDefinition<CenterDatabase, CenterLoaders> = {
   silo: 'center',
-  sharedTypeDefs: enumTypeDefs(ServiceStatusEnum, UserRoleEnum, TransportStatusEnum, TransportLevelEnum, SpecialRequirementEnum, AuditOutcomeEnum),
+  sharedTypeDefs: enumTypeDefs(
+    ServiceStatusEnum,
+    UserRoleEnum,
+    TransportStatusEnum,
+    TransportLevelEnum,
+    TransportPriorityEnum,
+    SpecialRequirementEnum,
+    AuditOutcomeEnum,
+    CancellationReasonEnum,
+    CancellationPartyEnum,
+  ),
   modules: [
     auditTrailModule('centerAuditTrail', 'center'),
     eventDeliveryModule('center', centerConsumers),
@@ -51,7 +65,11 @@ export const centerSubgraph: SubgraphDefinition<CenterDatabase, CenterLoaders> =
   publicRootFields: PUBLIC_ROOT_FIELDS,
   // The center signs the tokens, so it verifies them with the keys in its own database, not over HTTP.
   tokenKeys: databaseTokenKeys,
-  httpRoutes: jwksRoute,
+  httpRoutes: (db, authenticateRequest) => {
+    const jwks = jwksRoute(db);
+    const analyticsCsv = analyticsCsvRoute(db, authenticateRequest);
+    return async (request, response) => (await jwks(request, response)) || analyticsCsv(request, response);
+  },
 };
 
 export const CENTER_DEFAULT_PORT = 4003;

@@ -5,6 +5,7 @@ import * as auditLog from './0003_audit_log.js';
 import * as signInAttempts from './0004_sign_in_attempts.js';
 import * as events from './0005_events.js';
 import * as registrationsAndTripFacts from './0006_registrations_and_trip_facts.js';
+import * as tripRollups from './0007_trip_rollups.js';
 
 /** The center silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_sign_in_attempts': signInAttempts,
   '0005_events': events,
   '0006_registrations_and_trip_facts': registrationsAndTripFacts,
+  '0007_trip_rollups': tripRollups,
 };

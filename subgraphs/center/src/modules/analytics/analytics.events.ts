@@ -1,20 +1,26 @@
 import type { EventHandlers } from '@medport/events';
 import type { Transaction } from 'kysely';
 import type { CenterDatabase } from '../../database.js';
-import { createTripFactIfMissing, lockTripFact, updateTripFact } from './analytics.repository.js';
+import { addToRollups, createTripFactIfMissing, lockTripFact, updateTripFact } from './analytics.repository.js';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
+import { analyticsTimeZone } from './analytics.config.js';
+import { contributionsOf, rollupChange } from './rollups.js';
 import { factOnOffered, factOnPlanChanged, factOnRequested, factOnResponded, factOnStatusChanged } from './trip-facts.js';
 
 /**
- * Applies one event to a trip's fact. Whichever event of a trip comes first creates the fact (a partial one until
- * TripRequested completes it), so an event that overtook the request is kept, never refused or dropped. The lock
- * makes the hospital and ems consumers take turns on one trip, so neither overwrites what the other just counted.
+ * Applies one event to a trip's fact, and the difference it makes to the rollups. Whichever event of a trip comes
+ * first creates the fact (a partial one until TripRequested completes it), so an event that overtook the request
+ * is kept, never refused or dropped. The lock makes the hospital and ems consumers take turns on one trip, so
+ * neither overwrites what the other just counted.
  */
 async function changeTripFact(trx: Transaction<CenterDatabase>, tripId: string, change: (fact: TripFactRow) => TripFactUpdate) {
   await createTripFactIfMissing(trx, tripId);
   const fact = await lockTripFact(trx, tripId);
   const changes = change(fact);
-  if (Object.keys(changes).length > 0) await updateTripFact(trx, tripId, changes);
+  if (Object.keys(changes).length === 0) return;
+  const changed = await updateTripFact(trx, tripId, changes);
+  const timeZone = analyticsTimeZone();
+  await addToRollups(trx, rollupChange(contributionsOf(fact, timeZone), contributionsOf(changed, timeZone)));
 }
 
 /** The facts the center learns from the hospital silo: the trip, its plan and its status. */

@@ -2,6 +2,8 @@ import { MILESTONE_COLUMN } from '@medport/domain';
 import type { CancellationParty, CancellationReason, TransportLevel, TransportPriority, TransportStatus } from '@medport/domain';
 import type { JsonColumn } from '@medport/database';
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { Period } from './calendar.js';
+import type { Dimension, ListCounter, ScalarCounter } from './rollups.js';
 
 /**
  * One row per trip, with the times it reached each status: the center's own copy of what it needs for KPIs,
@@ -46,8 +48,23 @@ export interface TripFactsTable {
   offered_at: Date | null;
   /** The agencies counted in `offered_count`, as a JSON array of ids in the order they were offered the trip. */
   offered_agency_ids: JsonColumn;
+  /** How each agency that answered decided, as a JSON object from agency id to ACCEPTED or DECLINED. */
+  agency_responses: JsonColumn;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
+
+/**
+ * The KPIs' pre-aggregated sums (see rollups.ts): one row per period (day, week, month) and dimension value.
+ * List counters are PostgreSQL integer arrays; their rows are written as array literals in text, which both
+ * drivers pass through unchanged, and read back as number arrays.
+ */
+export type TripRollupsTable = {
+  granularity: Period;
+  period_start: ColumnType<string, string, never>;
+  dimension: Dimension;
+  dimension_value: string;
+} & Record<ScalarCounter, number> &
+  Record<ListCounter, ColumnType<number[], string, string>>;
 
 export type TripFactRow = Selectable<TripFactsTable>;
 export type NewTripFactRow = Insertable<TripFactsTable>;

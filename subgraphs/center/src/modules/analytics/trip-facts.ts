@@ -90,9 +90,20 @@ export function factOnOffered(fact: TripFactRow, event: EventContracts['TripOffe
   return changes;
 }
 
+/** How each agency that answered the trip's offer decided, by agency id (the latest answer of each). */
+export function agencyResponsesOf(fact: Pick<TripFactRow, 'agency_responses'>): Record<string, 'ACCEPTED' | 'DECLINED'> {
+  const responses = fact.agency_responses;
+  if (responses === null || typeof responses !== 'object' || Array.isArray(responses)) return {};
+  return Object.fromEntries(Object.entries(responses).filter(([, decision]) => decision === 'ACCEPTED' || decision === 'DECLINED')) as Record<
+    string,
+    'ACCEPTED' | 'DECLINED'
+  >;
+}
+
 export function factOnResponded(fact: TripFactRow, event: EventContracts['TripResponded']): TripFactUpdate {
   return {
     response_count: fact.response_count + 1,
     ...(event.decision === 'DECLINED' ? { decline_count: fact.decline_count + 1 } : {}),
+    agency_responses: jsonText({ ...agencyResponsesOf(fact), [event.agencyId.toLowerCase()]: event.decision }),
   };
 }
