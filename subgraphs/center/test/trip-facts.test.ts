@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { loadSubgraphConfig } from '@medport/config';
-import { demo, stableId, type EventContracts, type EventType, type TransportStatus } from '@medport/domain';
+import { demo, stableId, type EventType, type TransportStatus } from '@medport/domain';
 import type { ConsumerDefinition, TypedEvent } from '@medport/events';
 import { startSubgraph, type RunningSubgraph } from '@medport/server';
 import { bearer, createTestDatabase, postGraphQL, type TestDatabase } from '@medport/testing';
-import type { Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centerSubgraph, type CenterDatabase } from '../src/index.js';
-import { centerConsumers } from '../src/events.js';
 import type { TripFactRow } from '../src/modules/analytics/analytics.table.js';
+import { deliverEvents, fromEms, fromHospital, tripEventBuilders } from './support/trip-events.js';
 
 let database: TestDatabase;
 let center: RunningSubgraph<CenterDatabase>;
@@ -32,35 +31,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const consumer = (name: string) => {
-  const definition = centerConsumers.find((candidate) => candidate.name === name);
-  if (!definition) throw new Error(`No consumer ${name}`);
-  return definition;
-};
-const fromHospital = consumer('center.from-hospital');
-const fromEms = consumer('center.from-ems');
-
-let position = 0;
-
-/** The events about one trip, whose aggregate is the trip. */
-type TripEventType = Exclude<EventType, 'ServiceRegistered' | 'ServiceStatusChanged'>;
-
-/** An event as a feed delivers it: a fresh id, and the next place in a feed. */
-function feedEvent<T extends TripEventType>(type: T, payload: EventContracts[T]): TypedEvent<T> {
-  position += 1;
-  return { id: randomUUID(), type, aggregateId: payload.tripId, occurredAt: new Date().toISOString(), payload, cursor: `1:${position}` };
-}
-
-/** Runs a consumer's real handler for each event, all in one real transaction, as the consumer does for a batch. */
-async function deliver(definition: ConsumerDefinition<CenterDatabase>, ...events: TypedEvent<EventType>[]) {
-  await center.database.db.transaction().execute(async (trx) => {
-    for (const event of events) {
-      const handler = definition.handlers[event.type] as ((trx: Transaction<CenterDatabase>, event: TypedEvent<EventType>) => Promise<void>) | undefined;
-      if (!handler) throw new Error(`${definition.name} has no handler for ${event.type}`);
-      await handler(trx, event);
-    }
-  });
-}
+const deliver = (definition: ConsumerDefinition<CenterDatabase>, ...events: TypedEvent<EventType>[]) => deliverEvents(center.database.db, definition, ...events);
 
 const factOf = (tripId: string): Promise<TripFactRow | undefined> =>
   center.database.db.selectFrom('trip_facts').selectAll().where('trip_id', '=', tripId).executeTakeFirst();
@@ -76,68 +47,11 @@ const AGENCY = stableId('agency-1');
 const OTHER_AGENCY = stableId('agency-2');
 const THIRD_AGENCY = stableId('agency-3');
 const REQUESTED_AT = new Date('2025-03-01T08:00:00.000Z');
-/** `minutes` after the trip was requested. */
-const at = (minutes: number) => new Date(REQUESTED_AT.getTime() + minutes * 60_000);
-
-function tripRequested(tripId: string, overrides: Partial<EventContracts['TripRequested']> = {}) {
-  return feedEvent('TripRequested', {
-    tripId,
-    hospitalId: HOSPITAL,
-    originFacilityId: stableId('facility-1'),
-    destinationFacilityId: stableId('facility-2'),
-    origin: { latitude: 37.77, longitude: -122.42 },
-    transportLevel: 'ALS',
-    priority: 'ROUTINE',
-    specialRequirements: ['OXYGEN'],
-    requestedAt: REQUESTED_AT.toISOString(),
-    scheduledPickupAt: at(120).toISOString(),
-    responseDeadline: at(60).toISOString(),
-    preferredAgencyIds: [AGENCY],
-    createdById: null,
-    ...overrides,
-  });
-}
-
-const PREVIOUS: Partial<Record<TransportStatus, TransportStatus>> = {
-  ACCEPTED: 'REQUESTED',
-  ASSIGNED: 'ACCEPTED',
-  EN_ROUTE: 'ASSIGNED',
-  AT_PICKUP: 'EN_ROUTE',
-  TRANSPORTING: 'AT_PICKUP',
-  AT_DESTINATION: 'TRANSPORTING',
-  COMPLETED: 'AT_DESTINATION',
-};
-
-function statusChanged(tripId: string, status: TransportStatus, occurredAt: Date, overrides: Partial<EventContracts['TripStatusChanged']> = {}) {
-  return feedEvent('TripStatusChanged', {
-    tripId,
-    hospitalId: HOSPITAL,
-    status,
-    previousStatus: PREVIOUS[status] ?? 'REQUESTED',
-    occurredAt: occurredAt.toISOString(),
-    agencyId: status === 'REQUESTED' || status === 'EXPIRED' ? null : AGENCY,
-    unitId: null,
-    cancellation: null,
-    ...overrides,
-  });
-}
-
-function planChanged(tripId: string, version: number, plan: Pick<EventContracts['TripPlanChanged'], 'transportLevel' | 'priority' | 'scheduledPickupAt'>) {
-  return feedEvent('TripPlanChanged', { tripId, hospitalId: HOSPITAL, version, destinationFacilityId: stableId('facility-2'), specialRequirements: [], ...plan });
-}
-
-const tripOffered = (tripId: string, agencyIds: string[], offeredAt: Date) =>
-  feedEvent('TripOffered', { tripId, hospitalId: HOSPITAL, agencyIds, offeredAt: offeredAt.toISOString() });
-
-const tripResponded = (tripId: string, agencyId: string, decision: 'ACCEPTED' | 'DECLINED', respondedAt: Date) =>
-  feedEvent('TripResponded', {
-    tripId,
-    agencyId,
-    decision,
-    etaMinutes: decision === 'ACCEPTED' ? 20 : null,
-    declineReason: decision === 'DECLINED' ? 'No unit available' : null,
-    respondedAt: respondedAt.toISOString(),
-  });
+const { at, tripRequested, statusChanged, planChanged, tripOffered, tripResponded } = tripEventBuilders({
+  hospitalId: HOSPITAL,
+  agencyId: AGENCY,
+  requestedAt: REQUESTED_AT,
+});
 
 /** The lifecycle of a completed trip, one milestone after another. */
 const FULL_LIFECYCLE: [TransportStatus, number][] = [
