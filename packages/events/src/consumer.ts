@@ -30,6 +30,11 @@ export interface ConsumerDefinition<DB> {
    * this handler together, which must have the same effect as the single-event handler applied to each in turn.
    */
   batchHandlers?: BatchHandlers<DB>;
+  /**
+   * Runs in the transaction after the handlers of a batch (or of a retried parked event), before it commits: a
+   * consumer whose events add to shared sums can collect them and write each sum once per batch.
+   */
+  afterBatch?: (trx: Transaction<DB>) => Promise<void>;
 }
 
 export interface RetryPolicy {
@@ -148,6 +153,7 @@ async function applyEvents<DB>(
         applied += run.length;
         start = end;
       }
+      if (applied > 0) await definition.afterBatch?.(trx);
     }
     await options.beforeAcknowledge?.(events);
     await tables

@@ -58,7 +58,10 @@ export async function retryParkedEvent<DB>(db: Kysely<DB>, consumers: readonly C
         .returning('event_id')
         .modifyEnd(label('recordConsumedEvents'))
         .executeTakeFirst();
-      if (fresh && handler) await handler(trx, event);
+      if (fresh && handler) {
+        await handler(trx, event);
+        await consumer!.afterBatch?.(trx);
+      }
       const now = new Date();
       return (trx as unknown as Transaction<EventsDatabase>)
         .updateTable('parked_events')

@@ -57,6 +57,7 @@ export async function deliverEvents(db: Kysely<CenterDatabase>, definition: Cons
       if (!handler) throw new Error(`${definition.name} has no handler for ${event.type}`);
       await handler(trx, event);
     }
+    await definition.afterBatch?.(trx);
   });
 }
 

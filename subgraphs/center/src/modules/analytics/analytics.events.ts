@@ -1,26 +1,57 @@
 import type { EventHandlers } from '@medport/events';
-import type { Transaction } from 'kysely';
+import { label } from '@medport/database';
+import { sql, type Transaction } from 'kysely';
 import type { CenterDatabase } from '../../database.js';
 import { addToRollups, createTripFactIfMissing, lockTripFact, updateTripFact } from './analytics.repository.js';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
 import { analyticsTimeZone } from './analytics.config.js';
-import { contributionsOf, rollupChange } from './rollups.js';
+import { addCounts, contributionsOf, rollupChange, rollupKeyOf, type RollupRow } from './rollups.js';
 import { factOnOffered, factOnPlanChanged, factOnRequested, factOnResponded, factOnStatusChanged } from './trip-facts.js';
 
 /**
- * Applies one event to a trip's fact, and the difference it makes to the rollups. Whichever event of a trip comes
- * first creates the fact (a partial one until TripRequested completes it), so an event that overtook the request
- * is kept, never refused or dropped. The lock makes the hospital and ems consumers take turns on one trip, so
- * neither overwrites what the other just counted.
+ * The KPI sums a transaction's events changed, not yet written. They are written once, sorted by key, when the
+ * batch ends (`writeRollupChanges`): one statement per batch instead of one per event, and in one lock order.
+ */
+const pendingRollups = new WeakMap<Transaction<CenterDatabase>, Map<string, RollupRow>>();
+
+/**
+ * Any number: it names the lock under which the center's two trip-fact consumers take turns, a batch at a time.
+ * Both change the same facts and sums; taking turns, neither can hold what the other waits for (a deadlock costs a
+ * second and a retry of the batch event by event).
+ */
+const TRIP_FACTS_LOCK = 7_214_003;
+
+/**
+ * Applies one event to a trip's fact, and notes the difference it makes to the KPI sums. Whichever event of a trip
+ * comes first creates the fact (a partial one until TripRequested completes it), so an event that overtook the
+ * request is kept, never refused or dropped.
  */
 async function changeTripFact(trx: Transaction<CenterDatabase>, tripId: string, change: (fact: TripFactRow) => TripFactUpdate) {
+  let pending = pendingRollups.get(trx);
+  if (!pending) {
+    await sql`select pg_advisory_xact_lock(${TRIP_FACTS_LOCK}) ${label('takeTripFactsTurn')}`.execute(trx);
+    pendingRollups.set(trx, (pending = new Map()));
+  }
   await createTripFactIfMissing(trx, tripId);
   const fact = await lockTripFact(trx, tripId);
   const changes = change(fact);
   if (Object.keys(changes).length === 0) return;
   const changed = await updateTripFact(trx, tripId, changes);
   const timeZone = analyticsTimeZone();
-  await addToRollups(trx, rollupChange(contributionsOf(fact, timeZone), contributionsOf(changed, timeZone)));
+  for (const row of rollupChange(contributionsOf(fact, timeZone), contributionsOf(changed, timeZone))) {
+    const key = rollupKeyOf(row);
+    const sum = pending.get(key);
+    if (sum) addCounts(sum, row);
+    else pending.set(key, row);
+  }
+}
+
+/** Writes the KPI sums the transaction's events changed, once per key, in key order. */
+export async function writeRollupChanges(trx: Transaction<CenterDatabase>): Promise<void> {
+  const pending = pendingRollups.get(trx);
+  if (!pending) return;
+  pendingRollups.delete(trx);
+  await addToRollups(trx, rollupChange([], [...pending.values()]));
 }
 
 /** The facts the center learns from the hospital silo: the trip, its plan and its status. */
