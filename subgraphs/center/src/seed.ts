@@ -1,9 +1,8 @@
 import { label } from '@medport/database';
-import { demo, MILESTONE_COLUMN, newId, stableId } from '@medport/domain';
+import { demo, newId, stableId } from '@medport/domain';
 import type { Kysely } from 'kysely';
 import type { CenterDatabase } from './database.js';
 import { jsonText, type JsonValue } from '@medport/database';
-import { rebuildRollupsFromFacts } from './modules/analytics/rollup-rebuild.js';
 import { hashPassword } from './modules/users/passwords.js';
 
 const SETTINGS: { key: string; value: JsonValue; description: string }[] = [
@@ -136,49 +135,7 @@ export async function seedCenterDemoData(db: Kysely<CenterDatabase>): Promise<bo
       .values(TEMPLATES.map((template) => ({ id: newId(), ...template })))
       .modifyEnd(label('seedNotificationTemplates'))
       .execute();
-
-    for (let start = 0; start < network.trips.length; start += BATCH_SIZE) {
-      await trx
-        .insertInto('trip_facts')
-        .values(
-          network.trips.slice(start, start + BATCH_SIZE).map((trip) => {
-            const milestones = Object.fromEntries(trip.milestones.map((milestone) => [MILESTONE_COLUMN[milestone.status], milestone.at]));
-            return {
-              trip_id: trip.id,
-              hospital_id: trip.hospitalId,
-              agency_id: trip.assignedAgencyId,
-              transport_level: trip.transportLevel,
-              priority: trip.priority,
-              status: trip.status,
-              requested_at: demo.milestoneAt(trip, 'REQUESTED')!,
-              ...milestones,
-              scheduled_pickup_at: trip.scheduledPickupAt,
-              cancellation_reason: trip.cancellation?.reason ?? null,
-              cancellation_party: trip.cancellation?.party ?? null,
-              // The hospital's seed numbers each trip's version by its milestones; a later plan change is newer.
-              plan_version: trip.milestones.length,
-              response_count: trip.responses.filter((response) => response.respondedAt !== null).length,
-              decline_count: trip.responses.filter((response) => response.status === 'DECLINED').length,
-              // The demo offers every trip to its capable agencies as it is requested.
-              offered_count: trip.offeredAgencyIds.length,
-              offered_at: trip.offeredAgencyIds.length > 0 ? demo.milestoneAt(trip, 'REQUESTED')! : null,
-              offered_agency_ids: jsonText(trip.offeredAgencyIds),
-              agency_responses: jsonText(
-                Object.fromEntries(
-                  trip.responses.flatMap((response) =>
-                    response.status === 'ACCEPTED' || response.status === 'DECLINED' ? [[response.agencyId.toLowerCase(), response.status]] : [],
-                  ),
-                ),
-              ),
-              updated_at: trip.milestones[trip.milestones.length - 1]!.at,
-            };
-          }),
-        )
-        .modifyEnd(label('seedTripFacts'))
-        .execute();
-    }
-    // The demo's history is seeded as facts, not as events: its KPI sums are computed from them the same way.
-    await rebuildRollupsFromFacts(trx);
+    // No trip facts: the center learns the demo's trips from the hospital's and ems's seeded events, like any trip.
   });
   return true;
 }

@@ -1,3 +1,4 @@
+import { publishEvents } from '@medport/events';
 import { label } from '@medport/database';
 import { demo, newId, stableId } from '@medport/domain';
 import type { Kysely } from 'kysely';
@@ -220,6 +221,40 @@ export async function seedEmsDemoData(db: Kysely<EmsDatabase>): Promise<boolean>
     for (const batch of batches(responses)) {
       await trx.insertInto('trip_responses').values(batch).modifyEnd(label('seedTripResponses')).execute();
     }
+    // The demo's offers and answers as the events that told the center about them: its facts are built from events.
+    await publishEvents(
+      trx,
+      'TripOffered',
+      network.trips
+        .filter((trip) => trip.offeredAgencyIds.length > 0)
+        .map((trip) => ({
+          aggregateId: trip.id,
+          payload: { tripId: trip.id, hospitalId: trip.hospitalId, agencyIds: trip.offeredAgencyIds, offeredAt: trip.milestones[0]!.at.toISOString() },
+        })),
+    );
+    await publishEvents(
+      trx,
+      'TripResponded',
+      network.trips.flatMap((trip) =>
+        trip.responses.flatMap((response) =>
+          response.respondedAt && (response.status === 'ACCEPTED' || response.status === 'DECLINED')
+            ? [
+                {
+                  aggregateId: trip.id,
+                  payload: {
+                    tripId: trip.id,
+                    agencyId: response.agencyId,
+                    decision: response.status,
+                    etaMinutes: response.etaMinutes,
+                    declineReason: response.declineReason,
+                    respondedAt: response.respondedAt.toISOString(),
+                  },
+                },
+              ]
+            : [],
+        ),
+      ),
+    );
   });
   return true;
 }

@@ -1,6 +1,7 @@
 import { label } from '@medport/database';
 import { demo, MILESTONE_COLUMN, newId } from '@medport/domain';
-import type { Kysely } from 'kysely';
+import { publishEvents } from '@medport/events';
+import type { Kysely, Transaction } from 'kysely';
 import type { HospitalDatabase } from './database.js';
 
 /** Seeds the hospital silo's part of the demo network, unless it already holds facilities. */
@@ -102,6 +103,65 @@ export async function seedHospitalDemoData(db: Kysely<HospitalDatabase>): Promis
         )
         .execute();
     }
+    await publishDemoHistory(trx, network);
   });
   return true;
+}
+
+/**
+ * The demo's trips as the events that would have told the other silos about them: the center builds its facts
+ * from these, as from any trip, so its analytics can always be rebuilt from the event history. ems, seeded with its
+ * own copy of each trip, finds them known already and does nothing.
+ */
+async function publishDemoHistory(trx: Transaction<HospitalDatabase>, network: demo.DemoNetwork) {
+  const facilities = new Map(network.facilities.map((facility) => [facility.id, facility]));
+  const preferred = (hospitalId: string) =>
+    network.preferences
+      .filter((preference) => preference.hospitalId === hospitalId)
+      .sort((a, b) => a.preferenceOrder - b.preferenceOrder)
+      .map((preference) => preference.agencyId);
+  await publishEvents(
+    trx,
+    'TripRequested',
+    network.trips.map((trip) => {
+      const origin = facilities.get(trip.originFacilityId)!;
+      return {
+        aggregateId: trip.id,
+        payload: {
+          tripId: trip.id,
+          hospitalId: trip.hospitalId,
+          originFacilityId: trip.originFacilityId,
+          destinationFacilityId: trip.destinationFacilityId,
+          origin: { latitude: origin.latitude, longitude: origin.longitude },
+          transportLevel: trip.transportLevel,
+          priority: trip.priority,
+          specialRequirements: trip.specialRequirements,
+          requestedAt: trip.milestones[0]!.at.toISOString(),
+          scheduledPickupAt: trip.scheduledPickupAt?.toISOString() ?? null,
+          responseDeadline: trip.responseDeadline.toISOString(),
+          preferredAgencyIds: preferred(trip.hospitalId),
+          createdById: trip.createdById,
+        },
+      };
+    }),
+  );
+  await publishEvents(
+    trx,
+    'TripStatusChanged',
+    network.trips.flatMap((trip) =>
+      trip.milestones.slice(1).map((milestone, index) => ({
+        aggregateId: trip.id,
+        payload: {
+          tripId: trip.id,
+          hospitalId: trip.hospitalId,
+          status: milestone.status,
+          previousStatus: trip.milestones[index]!.status,
+          occurredAt: milestone.at.toISOString(),
+          agencyId: milestone.status === 'EXPIRED' ? null : trip.assignedAgencyId,
+          unitId: trip.assignedUnitId,
+          cancellation: milestone.status === 'CANCELLED' && trip.cancellation ? { reason: trip.cancellation.reason, party: trip.cancellation.party } : null,
+        },
+      })),
+    ),
+  );
 }
