@@ -9,7 +9,7 @@ import { bearer, createTestDatabase, postGraphQL, type TestDatabase } from '@med
 import type { LogEvent } from 'kysely';
 import { createServer } from 'node:net';
 
-type Silo = 'hospital' | 'ems' | 'center';
+export type Silo = 'hospital' | 'ems' | 'center';
 
 const DEFINITIONS: Record<Silo, SubgraphDefinition<any, any>> = {
   hospital: hospitalSubgraph,
@@ -54,6 +54,11 @@ export interface StackOptions {
   embeddedDataDir?: string;
   /** Extra environment for every subgraph (offer deadlines, retry policy). */
   env?: Record<string, string>;
+  /**
+   * Runs once the three fresh databases exist and before any service starts, to give them a past the services
+   * find when they start (a generated event history, say).
+   */
+  prepare?: (databases: Record<Silo, TestDatabase>) => Promise<void>;
 }
 
 /** A port nobody listens on right now, so that every silo knows the others' addresses before they start. */
@@ -98,15 +103,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const config = loadSubgraphConfig(silo, ports[silo], { ...databases[silo].env, ...shared, [`${silo.toUpperCase()}_PORT`]: String(ports[silo]) });
     subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });
   };
-  const start = async (silo: Silo) => {
+  const createDatabase = async (silo: Silo) => {
     databases[silo] = options.embeddedDataDir ? embeddedDatabase(options.embeddedDataDir) : await createTestDatabase(silo);
     statements[silo] = new StatementLog();
-    await launch(silo);
   };
   let gateway: RunningGateway;
   try {
-    await start('center');
-    await Promise.all([start('hospital'), start('ems')]);
+    await createDatabase('center');
+    await Promise.all([createDatabase('hospital'), createDatabase('ems')]);
+    await options.prepare?.(databases);
+    await launch('center');
+    await Promise.all([launch('hospital'), launch('ems')]);
     const auth = { AUTH_JWKS_URL: shared.AUTH_JWKS_URL };
     gateway = await startGateway(
       loadGatewayConfig({
