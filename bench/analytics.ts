@@ -52,6 +52,7 @@ if (!reuse) {
       to,
       centerFacts: 'fold',
       onProgress: (stored, total) => process.stderr.write(`\rgenerating: ${stored.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} trips · ${((Date.now() - started) / 1000).toFixed(0)} s   `),
+      onStep: (step) => process.stderr.write(`\n${step}…`),
     });
     console.log(`\ngenerated ${result.trips.toLocaleString('en-US')} trips, ${result.events.toLocaleString('en-US')} events in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {

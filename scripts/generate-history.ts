@@ -1,7 +1,7 @@
 /**
  * Fills the silos with a generated trip history, for benchmarks and for trying the analytics on realistic volumes:
  *
- *   npx -y pnpm@10 generate-history -- --trips 1000000 --years 2 [--seed 1] [--consume]
+ *   npx -y pnpm@10 generate-history -- --trips 1000000 --years 2 [--seed N] [--consume]
  *
  * Databases come from HOSPITAL_DATABASE_URL, EMS_DATABASE_URL, CENTER_DATABASE_URL (embedded PGlite under
  * MEDPORT_DATA_DIR for any that is unset); each is migrated and seeded with the demo network first. The history ends
@@ -16,12 +16,14 @@ const { values } = parseArgs({
   options: {
     trips: { type: 'string', default: '1000000' },
     years: { type: 'string', default: '2' },
-    seed: { type: 'string', default: '1' },
+    seed: { type: 'string' },
     consume: { type: 'boolean', default: false },
   },
 });
 const trips = Number(values.trips);
 const years = Number(values.years);
+// A seed repeats a history exactly (into other databases: the same trips twice are refused); a new one by default.
+const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 if (!(Number.isInteger(trips) && trips > 0) || !(years > 0)) {
   console.error('--trips must be a positive whole number and --years a positive number');
   process.exit(64);
@@ -42,11 +44,11 @@ const progress = (stored: number, total: number) => {
 try {
   const result = await generateHistory(
     silos.databases,
-    { trips, from, to, seed: Number(values.seed), centerFacts: values.consume ? 'consume' : 'fold', onProgress: progress },
+    { trips, from, to, seed, centerFacts: values.consume ? 'consume' : 'fold', onProgress: progress, onStep: (step) => process.stderr.write(`\n${step}…`) },
   );
   process.stderr.write('\n');
   console.log(
-    `${result.trips.toLocaleString('en-US')} trips, ${result.events.toLocaleString('en-US')} events from ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `${result.trips.toLocaleString('en-US')} trips (seed ${seed}), ${result.events.toLocaleString('en-US')} events from ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
 } finally {
   await silos.close();

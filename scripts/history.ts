@@ -4,7 +4,8 @@
  * written to the producers' outboxes. The center's facts are then either built by its consumers as they read the
  * feeds (`centerFacts: 'consume'`, the real path, for a few thousand trips) or folded here from the same events
  * with the same fact functions, stored in bulk with their rollups, and the center's cursors moved past the
- * generated events (`'fold'`, for a million trips in minutes instead of hours).
+ * generated events (`'fold'`, for a million trips in minutes instead of hours; events already in the feeds that the
+ * center has not applied, the demo network's in fresh databases, are folded with them).
  *
  * Trips use the demo network's hospitals, facilities and agencies, so the demo accounts can read them. The silos'
  * consumers of these feeds (ems offering new trips, the hospital applying progress) are moved past the generated
@@ -13,6 +14,7 @@
 import { centerSubgraph, CENTER_DEFAULT_PORT } from '@medport/center';
 import { loadSubgraphConfig, type Environment } from '@medport/config';
 import { label, openDatabase, type DatabaseHandle } from '@medport/database';
+import { FEED_START } from '@medport/events';
 import { emsSubgraph, EMS_DEFAULT_PORT } from '@medport/ems';
 import { hospitalSubgraph, HOSPITAL_DEFAULT_PORT } from '@medport/hospital';
 import { exitOnConfigError, runDatabaseCommand, type SubgraphDefinition } from '@medport/server';
@@ -30,7 +32,7 @@ import {
 import { sql, type Kysely } from 'kysely';
 import type { TripFactRow, TripFactUpdate } from '../subgraphs/center/src/modules/analytics/analytics.table.js';
 import { rebuildRollupsFromFacts } from '../subgraphs/center/src/modules/analytics/rollup-rebuild.js';
-import { factOnOffered, factOnRequested, factOnResponded, factOnStatusChanged } from '../subgraphs/center/src/modules/analytics/trip-facts.js';
+import { factOnOffered, factOnPlanChanged, factOnRequested, factOnResponded, factOnStatusChanged } from '../subgraphs/center/src/modules/analytics/trip-facts.js';
 
 export interface HistoryOptions {
   trips: number;
@@ -41,6 +43,8 @@ export interface HistoryOptions {
   centerFacts: 'fold' | 'consume';
   /** Called after each chunk of trips is stored. */
   onProgress?: (stored: number, total: number) => void;
+  /** Called when a step without a count of its own begins. */
+  onStep?: (step: string) => void;
 }
 
 export interface SiloDatabases {
@@ -248,11 +252,13 @@ function foldFact(events: GeneratedEvent[]): TripFactRow {
     const changes =
       event.type === 'TripRequested'
         ? factOnRequested(fact, payload)
-        : event.type === 'TripStatusChanged'
-          ? factOnStatusChanged(fact, payload)
-          : event.type === 'TripOffered'
-            ? factOnOffered(fact, payload)
-            : factOnResponded(fact, payload);
+        : event.type === 'TripPlanChanged'
+          ? factOnPlanChanged(fact, payload)
+          : event.type === 'TripStatusChanged'
+            ? factOnStatusChanged(fact, payload)
+            : event.type === 'TripOffered'
+              ? factOnOffered(fact, payload)
+              : factOnResponded(fact, payload);
     fact = applyChanges(fact, changes);
   }
   fact.updated_at = events[events.length - 1]!.occurredAt;
@@ -298,17 +304,67 @@ async function writeFacts(db: Kysely<any>, facts: TripFactRow[]) {
     ${label('generateHistory.writeFacts')}`.execute(db);
 }
 
-/** Moves a consumer's cursor to the end of its producer's outbox, creating its row if it never ran. */
-async function skipToEnd(consumerDb: Kysely<any>, producerDb: Kysely<any>, name: string, source: string) {
+/** The cursor of the last event in a silo's outbox, or null for an empty one. */
+async function lastCursor(producerDb: Kysely<any>): Promise<string | null> {
   const last = await sql<{ cursor: string }>`
     select transaction_id::text || ':' || position::text as cursor from outbox_events order by transaction_id desc, position desc limit 1
     ${label('generateHistory.lastEvent')}`.execute(producerDb);
-  const cursor = last.rows[0]?.cursor;
+  return last.rows[0]?.cursor ?? null;
+}
+
+/** Moves a consumer's cursor to the end of its producer's outbox, creating its row if it never ran. */
+async function skipToEnd(consumerDb: Kysely<any>, producerDb: Kysely<any>, name: string, source: string) {
+  const cursor = await lastCursor(producerDb);
   if (!cursor) return;
   await sql`
     insert into event_consumers (name, source, cursor) values (${name}, ${source}, ${cursor})
     on conflict (name) do update set cursor = excluded.cursor, updated_at = now()
     ${label('generateHistory.skipToEnd')}`.execute(consumerDb);
+}
+
+const CENTER_FEEDS = [
+  { consumer: 'center.from-hospital', source: 'hospital', types: ['TripRequested', 'TripPlanChanged', 'TripStatusChanged'] },
+  { consumer: 'center.from-ems', source: 'ems', types: ['TripOffered', 'TripResponded'] },
+] as const;
+
+/**
+ * The events already in the feeds that the center has not applied (the demo network's, in fresh databases): folded
+ * with the generated ones, since the center's cursors are then moved past them. A center that applied part of a
+ * feed but not all of it would lose the rest: that is refused.
+ */
+async function eventsTheCenterLacks(databases: SiloDatabases): Promise<GeneratedEvent[][]> {
+  const events: GeneratedEvent[] = [];
+  const hasFacts = (await sql`select 1 from trip_facts limit 1 ${label('generateHistory.hasFacts')}`.execute(databases.center)).rows.length > 0;
+  for (const feed of CENTER_FEEDS) {
+    const producer = databases[feed.source];
+    const end = await lastCursor(producer);
+    const stored = await sql<{ cursor: string }>`select cursor from event_consumers where name = ${feed.consumer} ${label('generateHistory.centerCursor')}`.execute(databases.center);
+    const cursor = stored.rows[0]?.cursor ?? FEED_START;
+    if (end === null || cursor === end) continue;
+    if (cursor !== FEED_START || hasFacts) {
+      throw new Error(`The center has applied part of the ${feed.source} feed only: let it catch up (start MedPort once) before generating, or use --consume.`);
+    }
+    const rows = await sql<{ type: EventType; payload: { tripId: string }; occurred_at: Date }>`
+      select type, payload, occurred_at from outbox_events where type in (${sql.join([...feed.types])}) order by transaction_id, position
+      ${label('generateHistory.readFeed')}`.execute(producer);
+    events.push(...rows.rows.map((row) => ({ type: row.type, tripId: row.payload.tripId, payload: row.payload as never, occurredAt: new Date(row.occurred_at) })));
+  }
+  return eventsByTrip(events);
+}
+
+function eventsByTrip(events: readonly GeneratedEvent[]): GeneratedEvent[][] {
+  const byTrip = new Map<string, GeneratedEvent[]>();
+  for (const event of events) {
+    const trip = byTrip.get(event.tripId);
+    if (trip) trip.push(event);
+    else byTrip.set(event.tripId, [event]);
+  }
+  return [...byTrip.values()];
+}
+
+/** The center's facts of the trips these events tell about, folded as `'fold'` does (in the order given, per trip). */
+export function foldTripFacts(events: readonly { type: EventType; payload: { tripId: string }; occurredAt: Date }[]): TripFactRow[] {
+  return eventsByTrip(events.map((event) => ({ ...event, tripId: event.payload.tripId, payload: event.payload as never }))).map(foldFact);
 }
 
 const CHUNK = 5_000;
@@ -320,6 +376,8 @@ export async function generateHistory(databases: SiloDatabases, options: History
   const span = options.to.getTime() - options.from.getTime();
   // Trips in request order, so each silo's outbox reads like the days went by.
   const requestTimes = Float64Array.from({ length: options.trips }, () => options.from.getTime() + random.next() * span).sort();
+  // Read before anything is written: afterwards the feeds also hold the generated events.
+  const lacking = options.centerFacts === 'fold' ? await eventsTheCenterLacks(databases) : [];
   let events = 0;
   for (let start = 0; start < options.trips; start += CHUNK) {
     const trips = Array.from(requestTimes.subarray(start, start + CHUNK), (time) => generateTrip(random, network, new Date(time)));
@@ -333,6 +391,8 @@ export async function generateHistory(databases: SiloDatabases, options: History
   await skipToEnd(databases.ems, databases.hospital, 'ems.from-hospital', 'hospital');
   await skipToEnd(databases.hospital, databases.ems, 'hospital.from-ems', 'ems');
   if (options.centerFacts === 'fold') {
+    for (let start = 0; start < lacking.length; start += CHUNK) await writeFacts(databases.center, lacking.slice(start, start + CHUNK).map(foldFact));
+    options.onStep?.('summing the KPIs of every fact');
     await rebuildRollupsFromFacts(databases.center);
     await skipToEnd(databases.center, databases.hospital, 'center.from-hospital', 'hospital');
     await skipToEnd(databases.center, databases.ems, 'center.from-ems', 'ems');

@@ -1,7 +1,7 @@
-import { demo } from '@medport/domain';
+import { demo, type EventType } from '@medport/domain';
 import { bearer, errorCodes, postGraphQL } from '@medport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateHistory, openSilos } from '../scripts/history.js';
+import { foldTripFacts, generateHistory, openSilos } from '../scripts/history.js';
 import { eventually, rows, sql } from './support/eventually.js';
 import { startStack, type Stack } from './support/stack.js';
 import { offersOf, requestTrip } from './support/trips.js';
@@ -386,6 +386,25 @@ describe('replayAnalytics', () => {
     const lost = factsBeforeReplay.filter((fact) => !kept.has(fact.trip_id));
     expect(lost.length, `facts lost by the replay, of ${factsBeforeReplay.length}`).toBe(0);
     expect(factsAfterReplay).toEqual(factsBeforeReplay);
+  });
+});
+
+/** The events the center's trip facts are built from. */
+const CENTER_EVENT_TYPES: ReadonlySet<string> = new Set(['TripRequested', 'TripPlanChanged', 'TripStatusChanged', 'TripOffered', 'TripResponded']);
+
+describe("the generator's fold", () => {
+  it('gives the facts the consumers built from the same events, so a generated million is what the events would build', async () => {
+    const events = async (silo: 'hospital' | 'ems') =>
+      (await rows<{ type: EventType; payload: { tripId: string }; occurred_at: Date }>(stack, silo, sql`select type, payload, occurred_at from outbox_events order by transaction_id, position`))
+        .filter((row) => CENTER_EVENT_TYPES.has(row.type))
+        .map((row) => ({ type: row.type, payload: row.payload, occurredAt: new Date(row.occurred_at) }));
+    const generated = new Set(history.map((trip) => trip.id));
+    const folded = foldTripFacts([...(await events('hospital')), ...(await events('ems'))])
+      .filter((fact) => generated.has(fact.trip_id))
+      .map(({ updated_at, ...fact }) => fact)
+      .sort((a, b) => (a.trip_id < b.trip_id ? -1 : 1));
+    expect(folded).toHaveLength(HISTORY.trips);
+    expect(folded).toEqual((await allFacts()).filter((fact) => generated.has(fact.trip_id)));
   });
 });
 
