@@ -30,6 +30,7 @@ import {
   type TransportStatus,
 } from '@medport/domain';
 import { sql, type Kysely } from 'kysely';
+import { hasTripFacts } from '../subgraphs/center/src/modules/analytics/analytics.repository.js';
 import type { TripFactRow, TripFactUpdate } from '../subgraphs/center/src/modules/analytics/analytics.table.js';
 import { rebuildRollupsFromFacts } from '../subgraphs/center/src/modules/analytics/rollup-rebuild.js';
 import { factOnOffered, factOnPlanChanged, factOnRequested, factOnResponded, factOnStatusChanged } from '../subgraphs/center/src/modules/analytics/trip-facts.js';
@@ -334,7 +335,7 @@ const CENTER_FEEDS = [
  */
 async function eventsTheCenterLacks(databases: SiloDatabases): Promise<GeneratedEvent[][]> {
   const events: GeneratedEvent[] = [];
-  const hasFacts = (await sql`select 1 from trip_facts limit 1 ${label('generateHistory.hasFacts')}`.execute(databases.center)).rows.length > 0;
+  const hasFacts = await hasTripFacts(databases.center);
   for (const feed of CENTER_FEEDS) {
     const producer = databases[feed.source];
     const end = await lastCursor(producer);

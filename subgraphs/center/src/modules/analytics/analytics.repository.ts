@@ -156,10 +156,6 @@ export async function deleteRollups(db: Executor<CenterDatabase>): Promise<void>
   await db.deleteFrom('trip_rollups').modifyEnd(label('deleteRollups')).execute();
 }
 
-export async function hasRollups(db: Executor<CenterDatabase>): Promise<boolean> {
-  return (await db.selectFrom('trip_rollups').select('trips').limit(1).modifyEnd(label('hasRollups')).executeTakeFirst()) !== undefined;
-}
-
 export async function hasTripFacts(db: Executor<CenterDatabase>): Promise<boolean> {
   return (await db.selectFrom('trip_facts').select('trip_id').limit(1).modifyEnd(label('hasTripFacts')).executeTakeFirst()) !== undefined;
 }
