@@ -155,8 +155,13 @@ describe('tripStatusChanged', () => {
     const history = await rows(stack, 'hospital', sql`select status from trip_history where transport_request_id = ${tripId} order by occurred_at, created_at`);
     expect(history.map((entry) => entry.status)).toEqual(lifecycle);
 
-    // Following one trip: everything after it was subscribed to (it was created just before).
-    expect((await followOne.take(lifecycle.length - 1)).map((result) => result.data!.tripStatusChanged.status)).toEqual(lifecycle.slice(1));
+    // Following one trip: everything after it was subscribed to. The trip was created just before: its REQUESTED is
+    // there too when the outbox reader had not passed it yet (the feed waits for older transactions to end), and
+    // nothing is ever missing or out of order.
+    const statusesOf = (results: { data?: { tripStatusChanged: { status: string } } | null }[]) => results.map((result) => result.data!.tripStatusChanged.status);
+    const followed = statusesOf(await followOne.take(lifecycle.length - 1));
+    const fromRequest = followed[0] === 'REQUESTED';
+    expect(fromRequest ? statusesOf(await followOne.take(lifecycle.length)) : followed).toEqual(lifecycle.slice(fromRequest ? 0 : 1));
     expect(followOne.results.every((result) => tripOf(result) === tripId)).toBe(true);
     // The winning agency sees the trip from the moment it was assigned to it; the other agency never does.
     expect((await received(winner, tripId, lifecycle.length - 1)).map((change) => change.status)).toEqual(lifecycle.slice(1));

@@ -35,6 +35,13 @@ export interface ConsumerDefinition<DB> {
    * consumer whose events add to shared sums can collect them and write each sum once per batch.
    */
   afterBatch?: (trx: Transaction<DB>) => Promise<void>;
+  /**
+   * Consumers of one silo that change the same rows name the same turn: they apply their batches one at a time,
+   * so neither can hold a row the other waits for (two batches locking rows in different orders deadlock). The
+   * turn is taken first in the transaction, before it writes anything: a consumer waiting for its turn holds back
+   * no feed (feeds wait for running transactions that write).
+   */
+  turn?: string;
 }
 
 export interface RetryPolicy {
@@ -117,6 +124,11 @@ async function holdsCursor(tables: Transaction<EventsDatabase>, name: string, ex
   return consumer.cursor === expectedCursor;
 }
 
+/** Waits until no other transaction holds `turn`, and holds it until this one ends. */
+export async function takeTurn(trx: Transaction<any>, turn: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${turn})) ${label('takeConsumerTurn')}`.execute(trx);
+}
+
 /** Applies `events` and advances the cursor in one transaction; 'moved' when another replica advanced it first. */
 async function applyEvents<DB>(
   options: ConsumerOptions<DB>,
@@ -126,6 +138,7 @@ async function applyEvents<DB>(
   const { definition } = options;
   return options.db.transaction().execute(async (trx) => {
     const tables = trx as unknown as Transaction<EventsDatabase>;
+    if (definition.turn) await takeTurn(trx, definition.turn);
     if (!(await holdsCursor(tables, definition.name, expectedCursor))) return 'moved';
     const handled = events.filter((event) => definition.handlers[event.type as EventType]);
     let applied = 0;

@@ -4,7 +4,7 @@ import { PATIENT_DATA_FIELDS, type EventType } from '@medport/domain';
 import { cursorTime, isId, notFound, parsePage, toConnection, type PageArgs } from '@medport/graphql';
 import { parse, type DocumentNode } from 'graphql';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ConsumerDefinition } from './consumer.js';
+import { takeTurn, type ConsumerDefinition } from './consumer.js';
 import type { FeedEvent } from './envelope.js';
 import type { EventConsumerRow, EventsDatabase, ParkedEventRow } from './tables.js';
 
@@ -40,6 +40,8 @@ export async function retryParkedEvent<DB>(db: Kysely<DB>, consumers: readonly C
   if (existing.resolved_at) return existing;
   try {
     return await db.transaction().execute(async (trx) => {
+      const turn = consumers.find((candidate) => candidate.name === existing.consumer)?.turn;
+      if (turn) await takeTurn(trx, turn);
       const parked = await (trx as unknown as Transaction<EventsDatabase>)
         .selectFrom('parked_events')
         .selectAll()

@@ -1,6 +1,5 @@
 import type { EventHandlers } from '@medport/events';
-import { label } from '@medport/database';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { CenterDatabase } from '../../database.js';
 import { addToRollups, createTripFactIfMissing, lockTripFact, updateTripFact } from './analytics.repository.js';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
@@ -15,23 +14,13 @@ import { factOnOffered, factOnPlanChanged, factOnRequested, factOnResponded, fac
 const pendingRollups = new WeakMap<Transaction<CenterDatabase>, Map<string, RollupRow>>();
 
 /**
- * Any number: it names the lock under which the center's two trip-fact consumers take turns, a batch at a time.
- * Both change the same facts and sums; taking turns, neither can hold what the other waits for (a deadlock costs a
- * second and a retry of the batch event by event).
- */
-const TRIP_FACTS_LOCK = 7_214_003;
-
-/**
  * Applies one event to a trip's fact, and notes the difference it makes to the KPI sums. Whichever event of a trip
  * comes first creates the fact (a partial one until TripRequested completes it), so an event that overtook the
  * request is kept, never refused or dropped.
  */
 async function changeTripFact(trx: Transaction<CenterDatabase>, tripId: string, change: (fact: TripFactRow) => TripFactUpdate) {
   let pending = pendingRollups.get(trx);
-  if (!pending) {
-    await sql`select pg_advisory_xact_lock(${TRIP_FACTS_LOCK}) ${label('takeTripFactsTurn')}`.execute(trx);
-    pendingRollups.set(trx, (pending = new Map()));
-  }
+  if (!pending) pendingRollups.set(trx, (pending = new Map()));
   await createTripFactIfMissing(trx, tripId);
   const fact = await lockTripFact(trx, tripId);
   const changes = change(fact);
@@ -66,3 +55,9 @@ export const tripFactsFromEms: EventHandlers<CenterDatabase> = {
   TripOffered: (trx, event) => changeTripFact(trx, event.payload.tripId, (fact) => factOnOffered(fact, event.payload)),
   TripResponded: (trx, event) => changeTripFact(trx, event.payload.tripId, (fact) => factOnResponded(fact, event.payload)),
 };
+
+/**
+ * The center's two trip-fact consumers change the same facts and sums: they take turns, a batch at a time (see
+ * `ConsumerDefinition.turn`).
+ */
+export const TRIP_FACTS_TURN = 'center.trip-facts';
