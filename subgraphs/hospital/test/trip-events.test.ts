@@ -43,7 +43,9 @@ async function requestTrip(): Promise<string> {
 }
 
 let position = 0;
-const minute = (offset: number) => new Date(Date.UTC(2026, 10, 22, 8, offset)).toISOString();
+// Reports come after the trips they are about, which are requested as the tests run: times count from the start.
+const STARTED_AT = Date.now();
+const minute = (offset: number) => new Date(STARTED_AT + offset * 60_000).toISOString();
 
 /** Applies one ems report through the real handler, in a transaction, as the consumer does. */
 async function report(tripId: string, status: TransportStatus, occurredAt: string, unitId: string | null = null) {
