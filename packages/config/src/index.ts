@@ -176,7 +176,8 @@ export function loadSubgraphConfig(
 /**
  * The time zone the center's analytics count days, weeks and months in: the network's own, so that a trip
  * requested at 23:30 local time belongs to that day. An IANA name such as `America/Chicago`; UTC by default.
- * Changing it applies to facts counted afterwards, so an operator rebuilds the analytics after a change.
+ * The KPI sums are kept by day in this zone: after changing it, replay the analytics (`replayAnalytics`) before
+ * relying on the figures; sums kept in the old zone and changes counted in the new one do not mix.
  */
 export const analyticsShape = {
   ANALYTICS_TIME_ZONE: z

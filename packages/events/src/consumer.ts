@@ -205,11 +205,17 @@ async function parkEvent<DB>(options: ConsumerOptions<DB>, event: FeedEvent, exp
         parked_at: now,
         last_attempt_at: now,
       })
-      .onConflict((conflict) => conflict.columns(['consumer', 'event_id']).doNothing())
+      // A replayed feed parks an event that is already waiting only once; one a retry resolved before and that
+      // fails again waits again, with its new error.
+      .onConflict((conflict) =>
+        conflict
+          .columns(['consumer', 'event_id'])
+          .doUpdateSet({ error, attempts, last_attempt_at: now, resolved_at: null })
+          .where('parked_events.resolved_at', 'is not', null),
+      )
       .returning('id')
       .modifyEnd(label('parkEvent'))
       .executeTakeFirst();
-    // A replayed feed parks an event that is already waiting only once.
     const newlyParked = parked ? 1 : 0;
     await tables
       .updateTable('event_consumers')

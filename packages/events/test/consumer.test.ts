@@ -190,6 +190,16 @@ describe('a consumer of another silo’s feed (PostgreSQL)', () => {
     expect(poisonEffects).toEqual([expect.objectContaining({ label: 'trip-x', replica: 'retry' })]);
     const inbox = await consumer.db.selectFrom('consumed_events').select('event_id').where('event_id', '=', poisonId).execute();
     expect(inbox).toHaveLength(1);
+
+    // Replayed from the start (the way the center rebuilds its analytics) while its handler refuses it again, the
+    // resolved event is parked again with the new failure, not passed over as parked already.
+    await consumer.db.deleteFrom('consumed_events').where('event_id', '=', poisonId).execute();
+    await consumer.db.updateTable('event_consumers').set({ cursor: FEED_START }).where('name', '=', 'ems.from-hospital').execute();
+    await caughtUp(producer, consumer);
+    const [parkedAgain] = await consumer.db.selectFrom('parked_events').selectAll().where('event_id', '=', poisonId).execute();
+    expect(parkedAgain).toMatchObject({ resolved_at: null, attempts: 3 });
+    expect(parkedAgain!.error).toContain('cannot apply TripResponded yet');
+    expect(await consumerRow(consumer.db)).toMatchObject({ parked_count: 2 });
   });
 
   it('keeps a parked event parked, counting each failed retry, when retries of it run at the same time', async () => {

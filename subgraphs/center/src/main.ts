@@ -1,4 +1,11 @@
-import { runSubgraphCli } from '@medport/server';
+import { exitOnConfigError, runSubgraphCli } from '@medport/server';
+import { analyticsTimeZone } from './modules/analytics/analytics.config.js';
 import { CENTER_DEFAULT_PORT, centerSubgraph } from './subgraph.js';
 
+// The analytics' time zone is read when the first event is counted; a mistyped one must stop the start instead.
+try {
+  analyticsTimeZone();
+} catch (error) {
+  exitOnConfigError(error);
+}
 await runSubgraphCli(centerSubgraph, CENTER_DEFAULT_PORT, process.argv.slice(2));

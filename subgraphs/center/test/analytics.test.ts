@@ -343,7 +343,8 @@ const TEN_TRIPS_TOTAL: Kpis = {
   offers: 13,
   responses: 12,
   declines: 4,
-  responsesPerTrip: 12 / 10,
+  // Per trip offered: 12 answers to the 9 offered trips.
+  responsesPerTrip: 12 / 9,
   declineRate: 4 / 12,
   // 17, 22, 27, 42, 57, 58: p50 the 3rd (27), p90 the ⌈5.4⌉ = 6th (58).
   unitResponseMinutes: minutes(27, 58, 6),
@@ -480,22 +481,41 @@ describe('ten trips of August 2031', () => {
     // Trips no agency took come first (their group is ''), then agencies in id order.
     expect(result.rows.map(groupOf)).toEqual([null, ...[AGENCY_1, AGENCY_2, AGENCY_3].sort()]);
     const rowOf = (agency: string | null) => result.rows.find((row) => (row.agency?.id ?? null) === agency)!.kpis;
-    // A1 took T1, T2, T6, T7 (accepted after 2, 4, 12, 15 minutes) and was offered those and T9, which it declined.
+    // A1 took T1, T2, T6, T7 (accepted after 2, 4, 12, 15 minutes) and was offered those and T9, which it declined:
+    // it accepted 4 of the 5 trips offered to it and answered every one.
     expect(rowOf(AGENCY_1)).toMatchObject({
       tripCount: 4,
       byStatus: everyStatus({ COMPLETED: 2, CANCELLED: 2 }),
       acceptanceMinutes: minutes(4, 15, 4),
+      offeredTrips: 5,
+      acceptedTrips: 4,
+      fillRate: 4 / 5,
+      responsesPerTrip: 1,
       offers: 5,
       responses: 5,
       declines: 1,
       declineRate: 1 / 5,
     });
     // A2 took T3, T4; offered T2 (declined), T3, T4, T9 (declined).
-    expect(rowOf(AGENCY_2)).toMatchObject({ tripCount: 2, completedCount: 2, offers: 4, responses: 4, declines: 2, declineRate: 2 / 4 });
+    expect(rowOf(AGENCY_2)).toMatchObject({
+      tripCount: 2,
+      completedCount: 2,
+      offeredTrips: 4,
+      acceptedTrips: 2,
+      fillRate: 2 / 4,
+      offers: 4,
+      responses: 4,
+      declines: 2,
+      declineRate: 2 / 4,
+    });
     // A3 took T5, T8; offered T4 (declined), T5, T8, T9 (no answer).
     expect(rowOf(AGENCY_3)).toMatchObject({
       tripCount: 2,
       byStatus: everyStatus({ COMPLETED: 1, AT_PICKUP: 1 }),
+      offeredTrips: 4,
+      acceptedTrips: 2,
+      fillRate: 2 / 4,
+      responsesPerTrip: 3 / 4,
       offers: 4,
       responses: 3,
       declines: 1,
@@ -505,9 +525,9 @@ describe('ten trips of August 2031', () => {
     expect(rowOf(null)).toMatchObject({
       tripCount: 2,
       byStatus: everyStatus({ EXPIRED: 1, CANCELLED: 1 }),
-      offeredTrips: 1,
+      offeredTrips: 0,
       acceptedTrips: 0,
-      fillRate: 0,
+      fillRate: null,
       expiredCount: 1,
       offers: 0,
       responses: 0,
@@ -948,6 +968,12 @@ describe('bad arguments', () => {
     expect(await errorOf({ from: '2031-02-29', to: '2031-03-31' })).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
     expect(await errorOf({ from: 'yesterday', to: '2031-02-01' })).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
     expect(await errorOf({ from: '2031-1-5', to: '2031-02-01' })).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
+  });
+
+  it('refuses dates outside 2000–2199, where no trip can be', async () => {
+    expect(await errorOf({ from: '9999-12-01', to: '9999-12-31', period: 'MONTH' })).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
+    expect(await errorOf({ from: '2199-12-01', to: '9999-12-31', period: 'MONTH' })).toEqual({ code: 'BAD_USER_INPUT', field: 'to' });
+    expect(await errorOf({ from: '1999-12-31', to: '2000-01-31', period: 'MONTH' })).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
   });
 
   it('refuses a day-by-day range longer than 1,096 days and takes one exactly that long', async () => {

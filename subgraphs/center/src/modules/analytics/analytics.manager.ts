@@ -73,11 +73,16 @@ export interface AnalyticsReport extends ReportRange {
   rows: ReportRow[];
 }
 
+const FIRST_DAY = '2000-01-01';
+const LAST_DAY = '2199-12-31';
+
 function requireLocalDate(value: string | null | undefined, field: string): LocalDate {
   if (value === null || value === undefined || value.trim() === '') {
     throw badInput(`\`${field}\` is required: a report covers a range with both ends, written YYYY-MM-DD.`, field);
   }
   if (!parseLocalDate(value.trim())) throw badInput(`\`${field}\` must be a calendar date written YYYY-MM-DD, e.g. 2026-03-31.`, field);
+  // Trips have dates of this century and the next; a year like 9999 only makes the calendar run off its end.
+  if (value.trim() < FIRST_DAY || value.trim() > LAST_DAY) throw badInput(`\`${field}\` must lie between ${FIRST_DAY} and ${LAST_DAY}.`, field);
   return value.trim();
 }
 
@@ -183,12 +188,12 @@ export function tenantReport(context: CenterContext, dimension: 'HOSPITAL' | 'AG
  * them replay the hospital's and ems's feeds from the start. Returns at once; the consumers' progress shows in
  * `centerEventConsumers`. Center administrators only; audited.
  */
-export function replayAnalytics(context: CenterContext, consumerNames: readonly string[]): Promise<{ consumers: readonly string[]; requestedAt: Date }> {
+export function replayAnalytics(context: CenterContext, consumerNames: readonly string[], turn: string): Promise<{ consumers: readonly string[]; requestedAt: Date }> {
   return auditedChange(context, { action: AuditAction.REPLAY_ANALYTICS, entityType: 'Analytics', entityId: null }, async (commit) => {
     requireRole(context.viewer, CENTER_ADMIN_ROLES, 'rebuild the analytics');
     return commit(
       async (trx) => {
-        await resetForReplay(trx, consumerNames);
+        await resetForReplay(trx, consumerNames, turn);
         return { consumers: consumerNames, requestedAt: new Date() };
       },
       () => 'trip_facts',

@@ -1,5 +1,6 @@
 import { label, type Executor } from '@medport/database';
 import type { TransportStatus } from '@medport/domain';
+import { takeTurn } from '@medport/events';
 import { sql, type Transaction } from 'kysely';
 import type { CenterDatabase } from '../../database.js';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
@@ -162,11 +163,13 @@ export async function hasTripFacts(db: Executor<CenterDatabase>): Promise<boolea
 
 /**
  * Forgets every fact and rollup and sends the consumers that build them back to the start of their feeds, in one
- * transaction: they replay the whole event history and build everything again. The consumers' rows are locked
- * first, so a batch being applied right now either commits before (and is forgotten with the rest) or finds its
- * cursor moved and reads the feed again from the start.
+ * transaction: they replay the whole event history and build everything again. The consumers' turn is taken
+ * first, so a batch being applied right now commits before (and is forgotten with the rest), and one that comes
+ * after finds its cursor moved and reads the feed again from the start.
  */
-export async function resetForReplay(trx: Transaction<CenterDatabase>, consumerNames: readonly string[]): Promise<void> {
+export async function resetForReplay(trx: Transaction<CenterDatabase>, consumerNames: readonly string[], turn: string): Promise<void> {
+  // Also the turn the consumers and a parked event's retry take: none of them is half-way through a change now.
+  await takeTurn(trx, turn);
   await trx.selectFrom('event_consumers').select('name').where('name', 'in', [...consumerNames]).forUpdate().modifyEnd(label('lockAnalyticsConsumers')).execute();
   await trx.deleteFrom('consumed_events').where('consumer', 'in', [...consumerNames]).modifyEnd(label('forgetConsumedEvents')).execute();
   await trx.deleteFrom('trip_facts').modifyEnd(label('deleteTripFacts')).execute();

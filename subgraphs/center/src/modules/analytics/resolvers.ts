@@ -1,9 +1,11 @@
 import type { TimeRange } from '@medport/graphql';
 import type { CenterContext } from '../../context.js';
+import { centerConsumers } from '../../events.js';
+import { TRIP_FACTS_TURN } from './analytics.events.js';
 import { analyticsReport, replayAnalytics, summarizeNetwork, tenantReport, type ReportArgs, type ReportRow } from './analytics.manager.js';
 
-/** The consumers that build the analytics, sent back to the start of their feeds by a replay. */
-export const ANALYTICS_CONSUMERS = ['center.from-hospital', 'center.from-ems'] as const;
+/** The consumers that build the analytics (those that take the trip facts' turn), rewound by a replay. */
+const ANALYTICS_CONSUMERS = centerConsumers.filter((consumer) => consumer.turn === TRIP_FACTS_TURN).map((consumer) => consumer.name);
 
 const groupValue = (row: ReportRow, grouping: ReportRow['grouping']) => (row.grouping === grouping ? row.groupValue : null);
 
@@ -13,7 +15,7 @@ export const analyticsResolvers = {
     analytics: (_: unknown, args: ReportArgs, context: CenterContext) => analyticsReport(context.db, context.viewer, args),
   },
   Mutation: {
-    replayAnalytics: (_: unknown, __: unknown, context: CenterContext) => replayAnalytics(context, ANALYTICS_CONSUMERS),
+    replayAnalytics: (_: unknown, __: unknown, context: CenterContext) => replayAnalytics(context, ANALYTICS_CONSUMERS, TRIP_FACTS_TURN),
   },
   AnalyticsRow: {
     hospital: (row: ReportRow, _: unknown, context: CenterContext) => {

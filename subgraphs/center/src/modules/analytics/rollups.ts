@@ -81,11 +81,13 @@ export function durationBinOf(milliseconds: number): number {
 export const PICKUP_DEVIATION_LIMIT = 240;
 
 /**
- * Pickup against its scheduled time in whole minutes (negative: early), one bin per minute from −241 to +241, in
+ * Pickup against its scheduled time in started minutes (negative: early), one bin per minute from −241 to +241, in
  * the order 0, +1, −1, +2, −2, …: most pickups are near their time, so the lists stay short.
  */
 export function pickupDeviationBinOf(milliseconds: number): number {
-  const minutes = Math.max(-PICKUP_DEVIATION_LIMIT - 1, Math.min(PICKUP_DEVIATION_LIMIT + 1, Math.round(milliseconds / 60_000)));
+  // Started minutes away from the scheduled time, early or late alike: 15 min 20 s late is 16 minutes late.
+  const away = Math.min(PICKUP_DEVIATION_LIMIT + 1, Math.ceil(Math.abs(milliseconds) / 60_000));
+  const minutes = milliseconds < 0 ? -away : away;
   return minutes >= 0 ? 2 * minutes : -2 * minutes - 1;
 }
 
@@ -145,16 +147,28 @@ function tripCounts(fact: TripFactRow): RollupCounts {
 }
 
 /**
- * What a trip adds to the agency rows. The trip itself counts for the agency that took it (or for '' while no
- * agency has); its offers count for each agency offered it: offered, answered, declined.
+ * What a trip adds to the agency rows. The trip itself (its status, durations, cancellation) counts for the agency
+ * that took it, or for '' while no agency has; its offer counts for each agency offered it: an offered trip, and
+ * whether that agency answered, declined or accepted it. So an agency's fill rate is the share of the trips offered
+ * to it that it accepted, and its decline rate its own.
  */
 function agencyCounts(fact: TripFactRow, trip: RollupCounts): [string, RollupCounts][] {
-  const taken: RollupCounts = { ...trip, offers: 0, responses: 0, declines: 0 };
+  const taken: RollupCounts = { ...trip, offered_trips: 0, accepted_trips: 0, offers: 0, responses: 0, declines: 0 };
   const rows: [string, RollupCounts][] = [[fact.agency_id?.toLowerCase() ?? '', taken]];
   const responses = agencyResponsesOf(fact);
   for (const agencyId of offeredAgencyIdsOf(fact)) {
     const decision = responses[agencyId];
-    rows.push([agencyId, { ...emptyCounts(), offers: 1, responses: decision ? 1 : 0, declines: decision === 'DECLINED' ? 1 : 0 }]);
+    rows.push([
+      agencyId,
+      {
+        ...emptyCounts(),
+        offered_trips: 1,
+        accepted_trips: decision === 'ACCEPTED' ? 1 : 0,
+        offers: 1,
+        responses: decision ? 1 : 0,
+        declines: decision === 'DECLINED' ? 1 : 0,
+      },
+    ]);
   }
   return rows;
 }
@@ -205,7 +219,7 @@ export function isZero(counts: RollupCounts): boolean {
 
 /**
  * The change to the rollups when a fact goes from `before` to `after`: one row per key whose sums change, in key
- * order (two consumers changing rollups lock the rows in the same order, so they cannot deadlock).
+ * order (whoever writes several rows locks them in one order).
  */
 export function rollupChange(before: RollupRow[], after: RollupRow[]): RollupRow[] {
   const rows = new Map<string, RollupRow>();
@@ -289,7 +303,9 @@ export function kpisOf(counts: RollupCounts, settings: KpiSettings) {
     offers: counts.offers,
     responses: counts.responses,
     declines: counts.declines,
-    responsesPerTrip: rate(counts.responses, counts.trips),
+    // Per trip offered: the same as per trip for the network (every trip is offered), and an agency's own answers
+    // per trip offered to it.
+    responsesPerTrip: rate(counts.responses, counts.offered_trips),
     declineRate: rate(counts.declines, counts.responses),
     unitResponseMinutes: percentilesOf(counts.unit_response_minutes),
     acceptToPickupMinutes: acceptToPickup,

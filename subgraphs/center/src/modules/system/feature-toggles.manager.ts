@@ -52,16 +52,18 @@ export function setFeatureToggle(context: CenterContext, name: string, input: Se
     return commit(
       async (trx) => {
         const now = new Date();
-        // A known toggle without a row (a database set up without the demo seed) is created by its first switch.
-        const existing =
-          (await lockFeatureToggle(trx, name)) ??
-          (await insertFeatureToggle(trx, { id: newId(), name, is_enabled: false, target: jsonText({ ...EVERYONE }), updated_by_id: null, updated_at: now })) ??
-          (await lockFeatureToggle(trx, name));
+        // A known toggle without a row (a database set up without the demo seed) is created by its first switch,
+        // and announced whatever it is set to: the silos know nothing of it yet and go by their own default.
+        const locked = await lockFeatureToggle(trx, name);
+        const created = locked
+          ? undefined
+          : await insertFeatureToggle(trx, { id: newId(), name, is_enabled: false, target: jsonText({ ...EVERYONE }), updated_by_id: null, updated_at: now });
+        const existing = locked ?? created ?? (await lockFeatureToggle(trx, name));
         if (!existing) throw new Error(`Feature toggle ${name} vanished while being switched.`);
         const before = storedTarget(existing.target);
         const after = newTarget ?? before;
         target.details = changeDetails(auditedState(existing.is_enabled, before), auditedState(input.isEnabled, after));
-        if (existing.is_enabled === input.isEnabled && sameTarget(before, after)) return existing;
+        if (!created && existing.is_enabled === input.isEnabled && sameTarget(before, after)) return existing;
         const changed = await updateFeatureToggle(trx, existing.id, {
           is_enabled: input.isEnabled,
           target: jsonText({ ...after }),
