@@ -33,7 +33,7 @@ import { sql, type Kysely } from 'kysely';
 import { hasTripFacts } from '../subgraphs/center/src/modules/analytics/analytics.repository.js';
 import type { TripFactRow, TripFactUpdate } from '../subgraphs/center/src/modules/analytics/analytics.table.js';
 import { rebuildRollupsFromFacts } from '../subgraphs/center/src/modules/analytics/rollup-rebuild.js';
-import { factOnOffered, factOnPlanChanged, factOnRequested, factOnResponded, factOnStatusChanged } from '../subgraphs/center/src/modules/analytics/trip-facts.js';
+import { factChangeOf, type FactEventType } from '../subgraphs/center/src/modules/analytics/trip-facts.js';
 
 export interface HistoryOptions {
   trips: number;
@@ -249,17 +249,7 @@ function applyChanges(fact: TripFactRow, changes: TripFactUpdate): TripFactRow {
 function foldFact(events: GeneratedEvent[]): TripFactRow {
   let fact = emptyFact(events[0]!.tripId);
   for (const event of events) {
-    const payload = event.payload as never;
-    const changes =
-      event.type === 'TripRequested'
-        ? factOnRequested(fact, payload)
-        : event.type === 'TripPlanChanged'
-          ? factOnPlanChanged(fact, payload)
-          : event.type === 'TripStatusChanged'
-            ? factOnStatusChanged(fact, payload)
-            : event.type === 'TripOffered'
-              ? factOnOffered(fact, payload)
-              : factOnResponded(fact, payload);
+    const changes = factChangeOf(fact, event.type as FactEventType, event.payload as never);
     fact = applyChanges(fact, changes);
   }
   fact.updated_at = events[events.length - 1]!.occurredAt;

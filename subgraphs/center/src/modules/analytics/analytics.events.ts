@@ -1,11 +1,11 @@
-import type { EventHandlers } from '@medport/events';
+import type { EventHandlers, TypedEvent } from '@medport/events';
 import type { Transaction } from 'kysely';
 import type { CenterDatabase } from '../../database.js';
 import { addToRollups, createTripFactIfMissing, lockTripFact, updateTripFact } from './analytics.repository.js';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
 import { analyticsTimeZone } from './analytics.config.js';
 import { addCounts, contributionsOf, rollupChange, rollupKeyOf, type RollupRow } from './rollups.js';
-import { factOnOffered, factOnPlanChanged, factOnRequested, factOnResponded, factOnStatusChanged } from './trip-facts.js';
+import { factChangeOf, type FactEventType } from './trip-facts.js';
 
 /**
  * The KPI sums a transaction's events changed, not yet written. They are written once, sorted by key, when the
@@ -43,17 +43,21 @@ export async function writeRollupChanges(trx: Transaction<CenterDatabase>): Prom
   await addToRollups(trx, rollupChange([], [...pending.values()]));
 }
 
+/** The handler of one type of event: its change to the trip's fact. */
+const factHandler = <T extends FactEventType>(type: T) => (trx: Transaction<CenterDatabase>, event: TypedEvent<T>) =>
+  changeTripFact(trx, event.payload.tripId, (fact) => factChangeOf(fact, type, event.payload));
+
 /** The facts the center learns from the hospital silo: the trip, its plan and its status. */
 export const tripFactsFromHospital: EventHandlers<CenterDatabase> = {
-  TripRequested: (trx, event) => changeTripFact(trx, event.payload.tripId, (fact) => factOnRequested(fact, event.payload)),
-  TripPlanChanged: (trx, event) => changeTripFact(trx, event.payload.tripId, (fact) => factOnPlanChanged(fact, event.payload)),
-  TripStatusChanged: (trx, event) => changeTripFact(trx, event.payload.tripId, (fact) => factOnStatusChanged(fact, event.payload)),
+  TripRequested: factHandler('TripRequested'),
+  TripPlanChanged: factHandler('TripPlanChanged'),
+  TripStatusChanged: factHandler('TripStatusChanged'),
 };
 
 /** The facts the center learns from the ems silo: whom a trip was offered to and how they answered. */
 export const tripFactsFromEms: EventHandlers<CenterDatabase> = {
-  TripOffered: (trx, event) => changeTripFact(trx, event.payload.tripId, (fact) => factOnOffered(fact, event.payload)),
-  TripResponded: (trx, event) => changeTripFact(trx, event.payload.tripId, (fact) => factOnResponded(fact, event.payload)),
+  TripOffered: factHandler('TripOffered'),
+  TripResponded: factHandler('TripResponded'),
 };
 
 /**

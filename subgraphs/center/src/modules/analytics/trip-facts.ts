@@ -107,3 +107,19 @@ export function factOnResponded(fact: TripFactRow, event: EventContracts['TripRe
     agency_responses: jsonText({ ...agencyResponsesOf(fact), [event.agencyId.toLowerCase()]: event.decision }),
   };
 }
+
+/** The events a trip's fact is built from, each with the function that applies it. */
+export const FACT_CHANGES = {
+  TripRequested: factOnRequested,
+  TripPlanChanged: factOnPlanChanged,
+  TripStatusChanged: factOnStatusChanged,
+  TripOffered: factOnOffered,
+  TripResponded: factOnResponded,
+} as const;
+
+export type FactEventType = keyof typeof FACT_CHANGES;
+
+/** What an event changes in a trip's fact, by its type. */
+export function factChangeOf<T extends FactEventType>(fact: TripFactRow, type: T, payload: EventContracts[T]): TripFactUpdate {
+  return (FACT_CHANGES[type] as (fact: TripFactRow, payload: EventContracts[T]) => TripFactUpdate)(fact, payload);
+}
