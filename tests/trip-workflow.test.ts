@@ -182,6 +182,8 @@ describe('trip accepted, served and completed', () => {
     await offered(tripId);
     expect((await run('dispatcher@agency-2.demo', RESPOND, { tripId, input: { decision: 'ACCEPT', etaMinutes: 12 } })).errors).toBeUndefined();
     await eventually(async () => expect((await tripAsCenter(tripId)).status).toBe('ACCEPTED'));
+    // Every silo settled (the center has learned the acceptance and the answer), so what follows is the refusal's.
+    await eventually(async () => expect(await factOf(tripId)).toMatchObject({ status: 'ACCEPTED', response_count: 1 }));
     const before = await everythingAbout(tripId);
     const intruder = await run('crew@agency-1.demo', REPORT_PROGRESS, { tripId, status: 'EN_ROUTE' });
     expect(errorCodes(intruder)).toEqual(['CONFLICT']);
@@ -290,6 +292,7 @@ describe('trip cancelled or expired', () => {
     await offered(tripId);
     await run('coordinator@hospital-1.demo', `mutation($id: ID!) { cancelTransportRequest(id: $id, input: { reason: DUPLICATE_REQUEST, party: HOSPITAL }) { status } }`, { id: tripId });
     await eventually(async () => expect((await emsCopyOf(tripId)).status).toBe('CANCELLED'));
+    await eventually(async () => expect((await factOf(tripId)).status).toBe('CANCELLED'));
     const before = await everythingAbout(tripId);
     const late = await run('dispatcher@agency-2.demo', RESPOND, { tripId, input: { decision: 'ACCEPT', etaMinutes: 8 } });
     expect(errorCodes(late)).toEqual(['CONFLICT']);
