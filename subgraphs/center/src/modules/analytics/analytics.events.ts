@@ -1,7 +1,7 @@
 import type { EventHandlers, TypedEvent } from '@medport/events';
 import type { Transaction } from 'kysely';
 import type { CenterDatabase } from '../../database.js';
-import { addToRollups, createTripFactIfMissing, lockTripFact, updateTripFact } from './analytics.repository.js';
+import { addToRollups, lockOrCreateTripFact, updateTripFact } from './analytics.repository.js';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
 import { analyticsTimeZone } from './analytics.config.js';
 import { addCounts, contributionsOf, rollupChange, rollupKeyOf, type RollupRow } from './rollups.js';
@@ -21,8 +21,7 @@ const pendingRollups = new WeakMap<Transaction<CenterDatabase>, Map<string, Roll
 async function changeTripFact(trx: Transaction<CenterDatabase>, tripId: string, change: (fact: TripFactRow) => TripFactUpdate) {
   let pending = pendingRollups.get(trx);
   if (!pending) pendingRollups.set(trx, (pending = new Map()));
-  await createTripFactIfMissing(trx, tripId);
-  const fact = await lockTripFact(trx, tripId);
+  const fact = await lockOrCreateTripFact(trx, tripId);
   const changes = change(fact);
   if (Object.keys(changes).length === 0) return;
   const changed = await updateTripFact(trx, tripId, changes);

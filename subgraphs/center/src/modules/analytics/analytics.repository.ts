@@ -27,26 +27,16 @@ export function countTripsByStatus(db: Executor<CenterDatabase>, range: Requeste
 }
 
 /**
- * Creates the partial fact of a trip the center has not heard of, or nothing when it exists. A concurrent
- * creation by the other feed's consumer waits here for that one to commit, so there is only ever one row.
+ * A trip's fact, locked until the transaction ends; a partial one created first when the center has not heard of
+ * the trip. One statement: the insert that finds the row already there locks it and returns it as it is.
  */
-export async function createTripFactIfMissing(db: Executor<CenterDatabase>, tripId: string): Promise<void> {
-  await db
+export function lockOrCreateTripFact(db: Executor<CenterDatabase>, tripId: string): Promise<TripFactRow> {
+  return db
     .insertInto('trip_facts')
     .values({ trip_id: tripId, status: 'REQUESTED' })
-    .onConflict((conflict) => conflict.column('trip_id').doNothing())
-    .modifyEnd(label('createTripFactIfMissing'))
-    .execute();
-}
-
-/** A trip's fact, locked until the transaction ends: the two feeds' consumers change a fact one after the other. */
-export function lockTripFact(db: Executor<CenterDatabase>, tripId: string): Promise<TripFactRow> {
-  return db
-    .selectFrom('trip_facts')
-    .selectAll()
-    .where('trip_id', '=', tripId)
-    .forUpdate()
-    .modifyEnd(label('lockTripFact'))
+    .onConflict((conflict) => conflict.column('trip_id').doUpdateSet((eb) => ({ trip_id: eb.ref('excluded.trip_id') })))
+    .returningAll()
+    .modifyEnd(label('lockOrCreateTripFact'))
     .executeTakeFirstOrThrow();
 }
 
