@@ -104,7 +104,8 @@ const CONNECTION_ERROR_CODES = new Set(['53300', '57P01', '57P02', '57P03', 'ECO
 function lostConnection(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   if (typeof code === 'string' && (code.startsWith('08') || CONNECTION_ERROR_CODES.has(code))) return true;
-  return error instanceof Error && /^Connection terminated|not queryable/.test(error.message);
+  // A database that refuses new sessions for a while (an operator closed it) fails the connection, not the event.
+  return error instanceof Error && /^Connection terminated|not queryable|is not currently accepting connections/.test(error.message);
 }
 
 type Outcome = 'applied' | 'moved' | 'stopped';
