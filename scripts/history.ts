@@ -256,42 +256,10 @@ function foldFact(events: GeneratedEvent[]): TripFactRow {
   return fact;
 }
 
-const FACT_COLUMNS: [keyof TripFactRow, string][] = [
-  ['trip_id', 'uuid'],
-  ['hospital_id', 'uuid'],
-  ['agency_id', 'uuid'],
-  ['transport_level', 'text'],
-  ['priority', 'text'],
-  ['status', 'text'],
-  ['requested_at', 'timestamptz'],
-  ['accepted_at', 'timestamptz'],
-  ['assigned_at', 'timestamptz'],
-  ['en_route_at', 'timestamptz'],
-  ['at_pickup_at', 'timestamptz'],
-  ['picked_up_at', 'timestamptz'],
-  ['at_destination_at', 'timestamptz'],
-  ['completed_at', 'timestamptz'],
-  ['cancelled_at', 'timestamptz'],
-  ['expired_at', 'timestamptz'],
-  ['scheduled_pickup_at', 'timestamptz'],
-  ['cancellation_reason', 'text'],
-  ['cancellation_party', 'text'],
-  ['plan_version', 'integer'],
-  ['response_count', 'integer'],
-  ['decline_count', 'integer'],
-  ['offered_count', 'integer'],
-  ['offered_at', 'timestamptz'],
-  ['offered_agency_ids', 'jsonb'],
-  ['agency_responses', 'jsonb'],
-  ['updated_at', 'timestamptz'],
-];
-
+/** Stores facts in one statement, their columns read by name with the table's own types. */
 async function writeFacts(db: Kysely<any>, facts: TripFactRow[]) {
-  const names = sql.raw(FACT_COLUMNS.map(([name]) => name).join(', '));
-  const types = sql.raw(FACT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', '));
   await sql`
-    insert into trip_facts (${names})
-    select ${names} from jsonb_to_recordset(${JSON.stringify(facts)}::jsonb) as r(${types})
+    insert into trip_facts select * from json_populate_recordset(null::trip_facts, ${JSON.stringify(facts)}::json)
     ${label('generateHistory.writeFacts')}`.execute(db);
 }
 

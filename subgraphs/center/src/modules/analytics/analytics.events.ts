@@ -4,14 +4,14 @@ import type { CenterDatabase } from '../../database.js';
 import { addToRollups, lockOrCreateTripFact, updateTripFact } from './analytics.repository.js';
 import type { TripFactRow, TripFactUpdate } from './analytics.table.js';
 import { analyticsTimeZone } from './analytics.config.js';
-import { addCounts, contributionsOf, rollupChange, rollupKeyOf, type RollupRow } from './rollups.js';
+import { addToSums, changedRows, contributionsOf, type RollupSums } from './rollups.js';
 import { factChangeOf, type FactEventType } from './trip-facts.js';
 
 /**
  * The KPI sums a transaction's events changed, not yet written. They are written once, sorted by key, when the
  * batch ends (`writeRollupChanges`): one statement per batch instead of one per event, and in one lock order.
  */
-const pendingRollups = new WeakMap<Transaction<CenterDatabase>, Map<string, RollupRow>>();
+const pendingRollups = new WeakMap<Transaction<CenterDatabase>, RollupSums>();
 
 /**
  * Applies one event to a trip's fact, and notes the difference it makes to the KPI sums. Whichever event of a trip
@@ -26,12 +26,8 @@ async function changeTripFact(trx: Transaction<CenterDatabase>, tripId: string, 
   if (Object.keys(changes).length === 0) return;
   const changed = await updateTripFact(trx, tripId, changes);
   const timeZone = analyticsTimeZone();
-  for (const row of rollupChange(contributionsOf(fact, timeZone), contributionsOf(changed, timeZone))) {
-    const key = rollupKeyOf(row);
-    const sum = pending.get(key);
-    if (sum) addCounts(sum, row);
-    else pending.set(key, row);
-  }
+  for (const row of contributionsOf(fact, timeZone)) addToSums(pending, row, -1);
+  for (const row of contributionsOf(changed, timeZone)) addToSums(pending, row);
 }
 
 /** Writes the KPI sums the transaction's events changed, once per key, in key order. */
@@ -39,7 +35,7 @@ export async function writeRollupChanges(trx: Transaction<CenterDatabase>): Prom
   const pending = pendingRollups.get(trx);
   if (!pending) return;
   pendingRollups.delete(trx);
-  await addToRollups(trx, rollupChange([], [...pending.values()]));
+  await addToRollups(trx, changedRows(pending));
 }
 
 /** The handler of one type of event: its change to the trip's fact. */

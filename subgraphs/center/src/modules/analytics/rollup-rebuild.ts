@@ -2,7 +2,7 @@ import type { Executor } from '@medport/database';
 import type { CenterDatabase } from '../../database.js';
 import { analyticsTimeZone } from './analytics.config.js';
 import { deleteRollups, insertRollups, readTripFactsPage } from './analytics.repository.js';
-import { addCounts, contributionsOf, emptyCounts, rollupKeyOf, type RollupRow } from './rollups.js';
+import { addToSums, contributionsOf, type RollupSums } from './rollups.js';
 
 const FACT_PAGE = 5_000;
 
@@ -12,17 +12,12 @@ const FACT_PAGE = 5_000;
  * database that had facts before rollups existed.
  */
 export async function rebuildRollupsFromFacts(db: Executor<CenterDatabase>, timeZone = analyticsTimeZone()): Promise<number> {
-  const rollups = new Map<string, RollupRow>();
+  const rollups: RollupSums = new Map();
   let facts = 0;
   for (let after: string | null = null; ; ) {
     const page = await readTripFactsPage(db, after, FACT_PAGE);
     for (const fact of page) {
-      for (const row of contributionsOf(fact, timeZone)) {
-        const key = rollupKeyOf(row);
-        const sum = rollups.get(key);
-        if (sum) addCounts(sum, row);
-        else rollups.set(key, { ...row, ...addCounts(emptyCounts(), row) });
-      }
+      for (const row of contributionsOf(fact, timeZone)) addToSums(rollups, row);
     }
     facts += page.length;
     if (page.length < FACT_PAGE) break;

@@ -199,7 +199,7 @@ export function contributionsOf(fact: TripFactRow, timeZone: string): RollupRow[
   );
 }
 
-export const rollupKeyOf = (row: RollupKey) => `${row.granularity}|${row.period_start}|${row.dimension}|${row.dimension_value}`;
+const rollupKeyOf = (row: RollupKey) => `${row.granularity}|${row.period_start}|${row.dimension}|${row.dimension_value}`;
 
 function addList(target: number[], source: readonly number[], sign: number) {
   for (let i = 0; i < source.length; i++) target[i] = (target[i] ?? 0) + sign * source[i]!;
@@ -217,21 +217,23 @@ export function isZero(counts: RollupCounts): boolean {
   return SCALAR_COUNTERS.every((counter) => counts[counter] === 0) && LIST_COUNTERS.every((counter) => counts[counter].every((n) => n === 0));
 }
 
+/** Rollup rows summed by key. */
+export type RollupSums = Map<string, RollupRow>;
+
+/** Adds a row (times `sign`) to the sum of its key; the sums hold their own copies, the row stays as it is. */
+export function addToSums(sums: RollupSums, row: RollupRow, sign = 1): void {
+  const key = rollupKeyOf(row);
+  let sum = sums.get(key);
+  if (!sum) sums.set(key, (sum = { ...row, ...emptyCounts() }));
+  addCounts(sum, row, sign);
+}
+
 /**
- * The change to the rollups when a fact goes from `before` to `after`: one row per key whose sums change, in key
- * order (whoever writes several rows locks them in one order).
+ * The rows of sums that are not zero, in key order: a change's rows, as a writer that locks several rows should
+ * lock them (in one order). A fact's change is its contributions after (+1) and before (−1) summed.
  */
-export function rollupChange(before: RollupRow[], after: RollupRow[]): RollupRow[] {
-  const rows = new Map<string, RollupRow>();
-  const add = (row: RollupRow, sign: number) => {
-    const key = rollupKeyOf(row);
-    let sum = rows.get(key);
-    if (!sum) rows.set(key, (sum = { ...row, ...emptyCounts() }));
-    addCounts(sum, row, sign);
-  };
-  for (const row of before) add(row, -1);
-  for (const row of after) add(row, 1);
-  return [...rows.entries()]
+export function changedRows(sums: RollupSums): RollupRow[] {
+  return [...sums.entries()]
     .filter(([, row]) => !isZero(row))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, row]) => row);
