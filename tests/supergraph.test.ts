@@ -91,6 +91,86 @@ describe('the supergraph through the gateway', () => {
     expect(stack.statements.ems.statements.filter((sql) => sql.includes('from "agencies"'))).toHaveLength(1);
   });
 
+  it('answers agencies → trips → hospital → facilities → trips → agency consistently, with statements that do not grow with the pages', async () => {
+    const query = `query($agencies: Int, $trips: Int, $facilities: Int, $facilityTrips: Int) {
+      agencies(first: $agencies) { nodes { name trips(first: $trips) { nodes { id hospital { name
+        facilities(first: $facilities) { nodes { name trips(first: $facilityTrips) { nodes { id assignedAgency { name } } } } }
+      } } } } }
+    }`;
+    // The data to check the answer against, read straight from each silo's database.
+    const trips = new Map<string, { assigned_agency_id: string | null; origin_facility_id: string; destination_facility_id: string; hospital_id: string }>(
+      (
+        await (stack.subgraphs.hospital.database.db as any)
+          .selectFrom('transport_requests')
+          .select(['id', 'assigned_agency_id', 'origin_facility_id', 'destination_facility_id', 'hospital_id'])
+          .execute()
+      ).map((row: any) => [row.id, row]),
+    );
+    const facilityNames = new Map<string, string>(
+      (await (stack.subgraphs.hospital.database.db as any).selectFrom('facilities').select(['id', 'name']).execute()).map((row: any) => [row.id, row.name]),
+    );
+    const agencyNames = new Map<string, string>(
+      (await (stack.subgraphs.ems.database.db as any).selectFrom('agencies').select(['id', 'name']).execute()).map((row: any) => [row.id, row.name]),
+    );
+    const agencyIdsByName = new Map([...agencyNames].map(([id, name]) => [name, id]));
+    const hospitalNames = new Map<string, string>(
+      (await (stack.subgraphs.center.database.db as any).selectFrom('hospitals').select(['id', 'name']).execute()).map((row: any) => [row.id, row.name]),
+    );
+    // Signed in before counting, so that only the query's own statements are counted.
+    const headers = await stack.as();
+    // The query is 11 fields deep, one more than the gateway allows by default; this gateway allows it.
+    const deeper = await startGateway(
+      loadGatewayConfig({
+        HOST: '127.0.0.1',
+        GATEWAY_PORT: '0',
+        LOG_LEVEL: 'silent',
+        MAX_DEPTH: '11',
+        HOSPITAL_URL: stack.subgraphs.hospital.url,
+        EMS_URL: stack.subgraphs.ems.url,
+        CENTER_URL: stack.subgraphs.center.url,
+        AUTH_JWKS_URL: stack.subgraphs.center.url.replace('/graphql', '/.well-known/jwks.json'),
+      }),
+    );
+
+    const answer = async (sizes: { agencies: number; trips: number; facilities: number; facilityTrips: number }) => {
+      for (const log of Object.values(stack.statements)) log.clear();
+      const response: any = await postGraphQL(deeper.url, query, sizes, headers);
+      expect(response.errors).toBeUndefined();
+      const counts = Object.fromEntries(Object.entries(stack.statements).map(([silo, log]) => [silo, log.statements.length]));
+      let facilityTripsSeen = 0;
+      for (const agency of response.data.agencies.nodes) {
+        const agencyId = agencyIdsByName.get(agency.name)!;
+        expect(agency.trips.nodes.length).toBeGreaterThan(0);
+        for (const trip of agency.trips.nodes) {
+          expect(trips.get(trip.id)!.assigned_agency_id).toBe(agencyId);
+          expect(trip.hospital.name).toBe(hospitalNames.get(trips.get(trip.id)!.hospital_id));
+          for (const facility of trip.hospital.facilities.nodes) {
+            for (const facilityTrip of facility.trips.nodes) {
+              const stored = trips.get(facilityTrip.id)!;
+              expect([facilityNames.get(stored.origin_facility_id), facilityNames.get(stored.destination_facility_id)]).toContain(facility.name);
+              expect(facilityTrip.assignedAgency?.name ?? null).toBe(stored.assigned_agency_id ? agencyNames.get(stored.assigned_agency_id) : null);
+              facilityTripsSeen++;
+            }
+          }
+        }
+      }
+      expect(facilityTripsSeen).toBeGreaterThan(0);
+      return { agencies: response.data.agencies.nodes.length, counts };
+    };
+
+    try {
+      // A first, smallest answer fills what outlives a request (signing keys), so the two compared count only their own.
+      await answer({ agencies: 1, trips: 1, facilities: 1, facilityTrips: 1 });
+      const small = await answer({ agencies: 2, trips: 2, facilities: 2, facilityTrips: 2 });
+      const large = await answer({ agencies: 5, trips: 5, facilities: 3, facilityTrips: 3 });
+      expect(small.agencies).toBe(2);
+      expect(large.agencies).toBe(5);
+      expect(large.counts).toEqual(small.counts);
+    } finally {
+      await deeper.stop();
+    }
+  });
+
   it('creates, changes and cancels a transport request, and shows it with cross-silo fields', async () => {
     const [origin, destination] = network.facilities.filter((facility) => facility.hospitalId === network.hospitals[1]!.id);
     const created: any = await execute(

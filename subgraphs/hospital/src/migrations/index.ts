@@ -5,6 +5,7 @@ import * as agencyTripIndex from './0003_agency_trip_index.js';
 import * as events from './0004_events.js';
 import * as networkAgencies from './0005_network_agencies.js';
 import * as networkSettings from './0006_network_settings.js';
+import * as facilityTripIndexes from './0007_facility_trip_indexes.js';
 
 /** The hospital silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_events': events,
   '0005_network_agencies': networkAgencies,
   '0006_network_settings': networkSettings,
+  '0007_facility_trip_indexes': facilityTripIndexes,
 };

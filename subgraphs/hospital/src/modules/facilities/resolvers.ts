@@ -1,5 +1,6 @@
 import { addressOf, type PageArgs } from '@medport/graphql';
 import type { HospitalContext } from '../../context.js';
+import { facilityTripConnection } from '../transport-requests/transport-requests.manager.js';
 import {
   changeFacility,
   createFacility,
@@ -38,5 +39,6 @@ export const facilityResolvers = {
     isActive: (facility: FacilityRow) => facility.is_active,
     createdAt: (facility: FacilityRow) => facility.created_at,
     updatedAt: (facility: FacilityRow) => facility.updated_at,
+    trips: (facility: FacilityRow, args: PageArgs, context: HospitalContext) => facilityTripConnection(context, facility.id, args),
   },
 };

@@ -1,6 +1,8 @@
+import type { TransportStatus } from '@medport/domain';
 import type { PageArgs } from '@medport/graphql';
 import type { HospitalContext } from '../../context.js';
 import {
+  agencyTripConnection,
   cancelTransportRequest,
   changeTransportRequest,
   createTransportRequest,
@@ -88,6 +90,12 @@ export const transportRequestResolvers = {
         ? { trip, reason: trip.cancellation_reason, party: trip.cancellation_party, cancelledAt: trip.cancelled_at }
         : null,
     updatedAt: (trip: TransportRequestRow) => trip.updated_at,
+  },
+  Agency: {
+    // The agency's record is the ems silo's; here an agency is its id, and its trips are this silo's rows.
+    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+    trips: (agency: { id: string }, args: PageArgs & { status?: TransportStatus[] | null }, context: HospitalContext) =>
+      agencyTripConnection(context, agency.id, args),
   },
   Cancellation: {
     // Free text like the trip's own notes, so patient data as well.

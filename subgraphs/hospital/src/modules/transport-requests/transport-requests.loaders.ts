@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
-import { rowsByGroup, rowsById } from '@medport/graphql';
+import { pagesByGroup, rowsByGroup, rowsById } from '@medport/graphql';
 import type { HospitalDatabase } from '../../database.js';
-import { findHistoryByTripIds, findTransportRequestsByIds } from './transport-requests.repository.js';
+import {
+  findHistoryByTripIds,
+  findTransportRequestsByIds,
+  listTripPagesOfAgencies,
+  listTripPagesOfFacilities,
+  type TransportRequestFilter,
+} from './transport-requests.repository.js';
 import type { TripScope } from './trip-scope.js';
 
 export function createTransportRequestLoaders(db: Kysely<HospitalDatabase>, scope: TripScope) {
@@ -15,6 +21,16 @@ export function createTransportRequestLoaders(db: Kysely<HospitalDatabase>, scop
     historyByTrip: rowsByGroup(
       (ids) => findHistoryByTripIds(db, ids),
       (row) => row.transport_request_id,
+    ),
+    /** Pages of the trips assigned to many agencies, in the caller's scope: agencies asking for the same page share one statement. */
+    tripPagesOfAgencies: pagesByGroup(
+      (agencyIds, filter: Pick<TransportRequestFilter, 'statuses'>, page) => listTripPagesOfAgencies(db, scope, agencyIds, filter, page),
+      (row) => row.assigned_agency_id,
+    ),
+    /** Pages of the trips from or to many facilities, in the caller's scope: facilities asking for the same page share one statement. */
+    tripPagesOfFacilities: pagesByGroup(
+      (facilityIds, _noOptions: null, page) => listTripPagesOfFacilities(db, scope, facilityIds, page),
+      (row) => row.facility_id,
     ),
   };
 }

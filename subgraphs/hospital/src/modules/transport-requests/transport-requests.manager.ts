@@ -13,6 +13,7 @@ import {
 import { forbidden, HOSPITAL_ROLES, isCenterStaff, requireRole, requireViewer, tenantScopeOf, worksFor, type Viewer } from '@medport/auth';
 import {
   badInput,
+  groupConnection,
   isId,
   notFound,
   optionalText,
@@ -21,6 +22,7 @@ import {
   requireTimeRange,
   toConnection,
   type Connection,
+  type Cursor,
   type PageArgs,
   type TimeRange,
 } from '@medport/graphql';
@@ -118,6 +120,9 @@ function findVisibleTrip(context: HospitalContext, id: string): Promise<Transpor
   return isId(id) ? context.loaders.transportRequest.load(id) : Promise.resolve(null);
 }
 
+/** Every list of trips is newest first, so one cursor format serves them all. */
+const tripCursor = (row: TransportRequestRow): Cursor => ({ key: row.requested_at.toISOString(), id: row.id });
+
 export async function transportRequestConnection(
   context: HospitalContext,
   filterInput: TransportRequestFilterInput,
@@ -126,7 +131,34 @@ export async function transportRequestConnection(
   const filter = toRepositoryFilter(filterInput);
   const page = parsePage(args);
   const rows = await listTransportRequests(context.db, tripScope(context), filter, page);
-  return toConnection(rows, page, (row) => ({ key: row.requested_at.toISOString(), id: row.id }));
+  return toConnection(rows, page, tripCursor);
+}
+
+/**
+ * One agency's page of the trips assigned to it, as far as the caller's scope reaches (an EMS user sees no trip of
+ * another agency); the pages of all agencies in a list are fetched together.
+ */
+export async function agencyTripConnection(
+  context: HospitalContext,
+  agencyId: string,
+  args: PageArgs & { status?: TransportRequestFilter['statuses'] },
+): Promise<Connection<TransportRequestRow>> {
+  // Anonymous callers are refused like `transportRequests` refuses them; the loader applies the caller's scope.
+  requireViewer(context.viewer);
+  return groupConnection(context.loaders.tripPagesOfAgencies, agencyId, { statuses: args.status ?? null }, args, tripCursor);
+}
+
+/**
+ * One facility's page of the trips that start or end there, as far as the caller's scope reaches; the pages of all
+ * facilities in a list are fetched together.
+ */
+export async function facilityTripConnection(
+  context: HospitalContext,
+  facilityId: string,
+  args: PageArgs,
+): Promise<Connection<TransportRequestRow>> {
+  requireViewer(context.viewer);
+  return groupConnection(context.loaders.tripPagesOfFacilities, facilityId, null, args, tripCursor);
 }
 
 /** One trip by id; NOT_FOUND (and a DENIED read on record) when the caller may not see it or it does not exist. */
