@@ -9,4 +9,9 @@ export interface GatewayContext extends BaseContext, Authentication {
    * again); a refused token is not forwarded.
    */
   authorization: string | null;
+  /**
+   * Set once the operation is known: a query that reads no patient data may share identical subgraph requests in
+   * flight with the same caller's other requests (see SubgraphDataSource).
+   */
+  deduplicateSubgraphQueries?: boolean;
 }

@@ -22,6 +22,7 @@ import { createGraphiQL } from './graphiql.js';
 import { SharedSubscriptions } from './live/shared-subscriptions.js';
 import { serveGatewaySubscriptions } from './live/subscription-server.js';
 import { SubscriptionPlanner } from './live/subscription-plans.js';
+import { selectsPatientData } from './patient-data.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { ValidationRule } from 'graphql';
 
@@ -29,6 +30,8 @@ export interface RunningGateway extends Listening {
   logger: Logger;
   /** Live subscriptions now: client connections, upstream subscriptions and the subscribers they serve. */
   subscriptionStats(): { connections: number; upstreams: number; subscribers: number };
+  /** Subgraph requests answered by joining an identical one in flight, per subgraph, since the start. */
+  sharedSubgraphRequests(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +89,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       ...(protection.plugins as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(logger),
+      // Once the operation is known: may its subgraph requests join identical ones in flight (SubgraphDataSource)?
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, document, schema, contextValue }) {
+              contextValue.deduplicateSubgraphQueries = operation?.operation === 'query' && !selectsPatientData(schema, document);
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
@@ -142,11 +155,13 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     ...listening,
     logger,
     subscriptionStats: () => ({ connections: subscriptions.connections, ...shared.stats() }),
+    sharedSubgraphRequests: () => Object.fromEntries(Object.entries(dataSources).map(([name, dataSource]) => [name, dataSource.deduplicated])),
     async stop() {
       // Subscribers first, with a proper close (1001), so their apps reconnect elsewhere instead of timing out.
       await subscriptions.close();
       await listening.close();
       await apollo.stop();
+      await Promise.all(Object.values(dataSources).map((dataSource) => dataSource.close()));
     },
   };
 }

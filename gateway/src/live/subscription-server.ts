@@ -1,16 +1,12 @@
 import type { Server } from 'node:http';
 import type { TokenVerifier, VerifiedSession } from '@medport/auth';
-import { PATIENT_DATA_COORDINATES } from '@medport/domain';
 import { CLOSE, liveSessions, logSocketErrors, type LiveSession, type Logger } from '@medport/server';
 import {
   getOperationAST,
   GraphQLError,
   parse,
   specifiedRules,
-  TypeInfo,
   validate,
-  visit,
-  visitWithTypeInfo,
   type DocumentNode,
   type ExecutionArgs,
   type ValidationRule,
@@ -18,6 +14,7 @@ import {
 import { getVariableValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { selectsPatientData } from '../patient-data.js';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
 import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-plans.js';
 
@@ -153,27 +150,6 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
 }
 
-/** Per plan (plans are cached): whether its operation selects a field whose every read is audited in the reader's name. */
-const patientDataReads = new WeakMap<SubscriptionPlan, boolean>();
-
-function readsPatientData(planner: SubscriptionPlanner, plan: SubscriptionPlan): boolean {
-  const known = patientDataReads.get(plan);
-  if (known !== undefined) return known;
-  const typeInfo = new TypeInfo(planner.schema);
-  let found = false;
-  visit(
-    plan.document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const parent = typeInfo.getParentType();
-        if (parent && PATIENT_DATA_COORDINATES.includes(`${parent.name}.${node.name.value}`)) found = true;
-      },
-    }),
-  );
-  patientDataReads.set(plan, found);
-  return found;
-}
-
 /**
  * Subscribers share an upstream when they run the same operation with the same variables and would be answered
  * the same: same role and tenant. An operation that reads patient data is shared by one person's connections only.
@@ -181,6 +157,6 @@ function readsPatientData(planner: SubscriptionPlanner, plan: SubscriptionPlan):
 function groupKeyOf(planner: SubscriptionPlanner, plan: SubscriptionPlan, variables: Record<string, unknown>, session: VerifiedSession): string {
   const { viewer } = session;
   const scope = [viewer.role, viewer.hospitalId ?? '', viewer.agencyId ?? ''];
-  if (readsPatientData(planner, plan)) scope.push(viewer.userId);
+  if (selectsPatientData(planner.schema, plan.document)) scope.push(viewer.userId);
   return JSON.stringify([plan.query, plan.operationName, variables, scope]);
 }
