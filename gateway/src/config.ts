@@ -40,7 +40,7 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
       HOSPITAL_URL: url.default('http://localhost:4001/graphql'),
       EMS_URL: url.default('http://localhost:4002/graphql'),
       CENTER_URL: url.default('http://localhost:4003/graphql'),
-      MAX_DEPTH: limit(10),
+      MAX_DEPTH: limit(12),
       MAX_ALIASES: limit(15),
       MAX_TOKENS: limit(2000),
       MAX_COST: limit(5000),

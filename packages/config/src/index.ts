@@ -74,6 +74,8 @@ export function subgraphConfigShape(silo: 'hospital' | 'ems' | 'center', default
     MEDPORT_DATA_DIR: z.string().default('.data'),
     /** Seed the demo network into an empty database. Defaults to on for the embedded database only. */
     SEED_DEMO_DATA: z.enum(['true', 'false', '1', '0']).optional(),
+    /** How many trips the demo network holds (320 unless set; the same in every silo). For load tests. */
+    DEMO_TRIPS: z.coerce.number().int().min(40).max(200_000).optional(),
     ...authShape,
     ...eventsShape,
   } as const;
@@ -125,6 +127,8 @@ export interface SubgraphConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   seedDemoData: boolean;
+  /** The demo network's number of trips when it is seeded; undefined for the standard demo. */
+  demoTrips: number | undefined;
   auth: AuthConfig;
   events: EventsConfig;
   workflow: WorkflowConfig;
@@ -154,6 +158,7 @@ export function loadSubgraphConfig(
     databaseUrl: databaseUrlValue,
     dataDir: parsed.MEDPORT_DATA_DIR as string,
     seedDemoData: seed === undefined ? databaseUrlValue === undefined : seed === 'true' || seed === '1',
+    demoTrips: parsed.DEMO_TRIPS as number | undefined,
     auth: authConfigOf(parsed),
     events: {
       secret: secret ?? DEVELOPMENT_EVENTS_SECRET,

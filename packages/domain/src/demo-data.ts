@@ -197,8 +197,11 @@ const STEP_MINUTES: Record<string, [number, number]> = {
 const MINUTE = 60_000;
 export const DEMO_TRIP_COUNT = 320;
 
-/** Builds the demo network relative to `now`, so open trips are recent whenever the demo starts. */
-export function buildDemoNetwork(now: Date = new Date()): DemoNetwork {
+/**
+ * Builds the demo network relative to `now`, so open trips are recent whenever the demo starts. `tripCount` grows
+ * the history for load tests (DEMO_TRIPS); every silo must build it with the same count.
+ */
+export function buildDemoNetwork(now: Date = new Date(), tripCount: number = DEMO_TRIP_COUNT): DemoNetwork {
   const random = seededRandom(20261121);
   const between = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -310,7 +313,7 @@ export function buildDemoNetwork(now: Date = new Date()): DemoNetwork {
   const coordinators = new Map(users.filter((u) => u.role === 'HOSPITAL_STAFF').map((u) => [u.hospitalId!, u.id]));
   const busyUnits = new Set<string>();
   const trips: DemoTrip[] = [];
-  for (let index = 0; index < DEMO_TRIP_COUNT; index++) {
+  for (let index = 0; index < tripCount; index++) {
     const hospital = hospitals[index % hospitals.length]!;
     const ownFacilities = facilities.filter((facility) => facility.hospitalId === hospital.id);
     const origin = pick(ownFacilities);
@@ -321,7 +324,7 @@ export function buildDemoNetwork(now: Date = new Date()): DemoNetwork {
     const specialRequirements = needs.filter(() => random() < 0.3);
 
     // The newest 40 trips are still moving; older ones have reached an end. Every status appears.
-    const open = index >= DEMO_TRIP_COUNT - 40;
+    const open = index >= tripCount - 40;
     const roll = random();
     let target: TransportStatus;
     if (open) {

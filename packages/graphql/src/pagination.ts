@@ -22,7 +22,8 @@ export interface Cursor {
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
+/** A whole shift's trip board fits one page; the gateway's cost limit still bounds what a query asks for in all. */
+export const MAX_PAGE_SIZE = 500;
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.key, cursor.id]), 'utf8').toString('base64url');

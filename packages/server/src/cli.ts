@@ -37,7 +37,7 @@ export async function runDatabaseCommand<DB>(
   const logger = createLogger(`medport-${definition.silo}`, config.logLevel);
   const database = openDatabase<DB>({ name: definition.silo, url: config.databaseUrl, dataDir: config.dataDir });
   try {
-    await prepareDatabase(definition, database, command === 'seed', logger);
+    await prepareDatabase(definition, database, command === 'seed' && { trips: config.demoTrips }, logger);
     logger.info(`${definition.silo}: ${command} done on ${database.kind}`);
   } finally {
     await database.close();

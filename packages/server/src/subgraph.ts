@@ -59,8 +59,8 @@ export interface SubgraphDefinition<DB, Loaders> {
   sharedTypeDefs: string;
   modules: SubgraphModule[];
   migrations: Record<string, Migration>;
-  /** Seeds the demo network into an empty database; returns false when data was already there. */
-  seedDemoData: (db: Kysely<DB>) => Promise<boolean>;
+  /** Seeds the demo network (`trips` trips, or the standard demo) into an empty database; false when data was already there. */
+  seedDemoData: (db: Kysely<DB>, trips?: number) => Promise<boolean>;
   /**
    * The loaders of one request, made once its caller is authenticated: loaders of records only some callers see
    * carry the caller's scope in their SQL. `viewer` is null for an anonymous call (signing in).
@@ -142,10 +142,15 @@ function startJob<DB>(job: BackgroundJob<DB>, db: Kysely<DB>, config: SubgraphCo
 }
 
 /** Prepares a silo's database: runs migrations and, when configured, seeds the demo network. */
-export async function prepareDatabase<DB>(definition: SubgraphDefinition<DB, unknown>, database: DatabaseHandle<DB>, seed: boolean, logger: Logger) {
+export async function prepareDatabase<DB>(
+  definition: SubgraphDefinition<DB, unknown>,
+  database: DatabaseHandle<DB>,
+  seed: { trips: number | undefined } | false,
+  logger: Logger,
+) {
   const applied = await migrateToLatest(database.db, definition.migrations);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-  if (seed && (await definition.seedDemoData(database.db))) logger.info('demo data seeded');
+  if (seed && (await definition.seedDemoData(database.db, seed.trips))) logger.info('demo data seeded');
 }
 
 export async function startSubgraph<DB, Loaders>(
@@ -164,7 +169,7 @@ export async function startSubgraph<DB, Loaders>(
     ...(onQuery ? { onQuery: (event: LogEvent) => background.getStore() || onQuery(event) } : {}),
   });
   try {
-    await prepareDatabase(definition, database, config.seedDemoData, logger);
+    await prepareDatabase(definition, database, config.seedDemoData && { trips: config.demoTrips }, logger);
   } catch (error) {
     await database.close();
     throw error;

@@ -47,10 +47,10 @@ const TEMPLATES = [
 const BATCH_SIZE = 100;
 
 /** Seeds the center silo's part of the demo network, unless it already holds hospitals. */
-export async function seedCenterDemoData(db: Kysely<CenterDatabase>): Promise<boolean> {
+export async function seedCenterDemoData(db: Kysely<CenterDatabase>, trips?: number): Promise<boolean> {
   const existing = await db.selectFrom('hospitals').select('id').limit(1).modifyEnd(label('seedCheck')).executeTakeFirst();
   if (existing) return false;
-  const network = demo.buildDemoNetwork();
+  const network = demo.buildDemoNetwork(new Date(), trips);
   // scrypt is slow on purpose: one hash, shared by every demo account (they all have the same password).
   const passwordHash = await hashPassword(demo.DEMO_PASSWORD);
   const admin = network.users.find((user) => user.role === 'CENTER_ADMIN');

@@ -35,11 +35,11 @@ function plannedRoute(waypoints: Waypoint[]) {
 }
 
 /** Seeds the ems silo's part of the demo network, unless it already holds agencies. */
-export async function seedEmsDemoData(db: Kysely<EmsDatabase>): Promise<boolean> {
+export async function seedEmsDemoData(db: Kysely<EmsDatabase>, trips?: number): Promise<boolean> {
   const existing = await db.selectFrom('agencies').select('id').limit(1).modifyEnd(label('seedCheck')).executeTakeFirst();
   if (existing) return false;
   const now = new Date();
-  const network = demo.buildDemoNetwork(now);
+  const network = demo.buildDemoNetwork(now, trips);
   const centerAdminId = network.users.find((user) => user.role === 'CENTER_ADMIN')?.id ?? null;
   const mainCampusOf = (index: number) => {
     const hospital = network.hospitals[index % network.hospitals.length]!;

@@ -5,10 +5,10 @@ import type { Kysely, Transaction } from 'kysely';
 import type { HospitalDatabase } from './database.js';
 
 /** Seeds the hospital silo's part of the demo network, unless it already holds facilities. */
-export async function seedHospitalDemoData(db: Kysely<HospitalDatabase>): Promise<boolean> {
+export async function seedHospitalDemoData(db: Kysely<HospitalDatabase>, trips?: number): Promise<boolean> {
   const existing = await db.selectFrom('facilities').select('id').limit(1).modifyEnd(label('seedCheck')).executeTakeFirst();
   if (existing) return false;
-  const network = demo.buildDemoNetwork();
+  const network = demo.buildDemoNetwork(new Date(), trips);
 
   await db.transaction().execute(async (trx) => {
     await trx
