@@ -23,6 +23,8 @@ export interface GatewayConfig {
     initTimeoutMs: number;
     maxQueuedEvents: number;
   };
+  /** Identical queries of one caller in flight are sent to a subgraph once (see SubgraphDataSource). */
+  shareSubgraphQueries: boolean;
   /** The IDE and introspection are for development; production turns both off. */
   enableIde: boolean;
   enableIntrospection: boolean;
@@ -50,6 +52,7 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
       SUBSCRIPTION_MAX_MESSAGE_BYTES: limit(16_384),
       SUBSCRIPTION_INIT_TIMEOUT_MS: limit(3_000),
       SUBSCRIPTION_MAX_QUEUED_EVENTS: limit(100),
+      SHARE_SUBGRAPH_QUERIES: z.enum(['true', 'false']).default('true'),
       ...authShape,
     },
     env,
@@ -76,6 +79,7 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
       initTimeoutMs: parsed.SUBSCRIPTION_INIT_TIMEOUT_MS,
       maxQueuedEvents: parsed.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     },
+    shareSubgraphQueries: parsed.SHARE_SUBGRAPH_QUERIES === 'true',
     enableIde: development,
     enableIntrospection: development,
     auth: authConfigOf(parsed),

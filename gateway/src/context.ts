@@ -10,8 +10,10 @@ export interface GatewayContext extends BaseContext, Authentication {
    */
   authorization: string | null;
   /**
-   * Set once the operation is known: a query that reads no patient data may share identical subgraph requests in
-   * flight with the same caller's other requests (see SubgraphDataSource).
+   * Set once the operation is known, for a query that reads no patient data: how many writes the gateway had
+   * completed when it started. Its subgraph requests may share identical ones of the same caller in flight that
+   * started after the same writes (see SubgraphDataSource), so a read that follows a write never gets an answer
+   * from before it. Undefined: never shared.
    */
-  deduplicateSubgraphQueries?: boolean;
+  sharingEpoch?: number;
 }

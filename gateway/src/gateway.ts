@@ -22,7 +22,7 @@ import { createGraphiQL } from './graphiql.js';
 import { SharedSubscriptions } from './live/shared-subscriptions.js';
 import { serveGatewaySubscriptions } from './live/subscription-server.js';
 import { SubscriptionPlanner } from './live/subscription-plans.js';
-import { selectsPatientData } from './patient-data.js';
+import { subgraphSharingPlugin } from './subgraph-sharing.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { ValidationRule } from 'graphql';
 
@@ -89,16 +89,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       ...(protection.plugins as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(logger),
-      // Once the operation is known: may its subgraph requests join identical ones in flight (SubgraphDataSource)?
-      {
-        async requestDidStart() {
-          return {
-            async didResolveOperation({ operation, document, schema, contextValue }) {
-              contextValue.deduplicateSubgraphQueries = operation?.operation === 'query' && !selectsPatientData(schema, document);
-            },
-          };
-        },
-      },
+      ...(config.shareSubgraphQueries ? [subgraphSharingPlugin()] : []),
     ],
   });
   await apollo.start();

@@ -19,9 +19,9 @@ interface SubgraphAnswer {
  *
  * Identical queries in flight are sent once: when a request asks a subgraph exactly what another one with the same
  * Authorization header is already waiting for, it waits for the same answer (and parses its own copy, since the
- * gateway merges into what it receives). Only queries whose operation reads no patient data take part (see
- * `deduplicationAllowed`): every read of patient data is audited by the hospital under its own request id. Nothing
- * is kept once the answer arrives; this is not a cache.
+ * gateway merges into what it receives). Only queries that read no patient data take part (every read of patient
+ * data is audited by the hospital under its own request id), and only with requests that started after the same
+ * completed writes (`sharingEpoch`). Nothing is kept once the answer arrives; this is not a cache.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
@@ -50,8 +50,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
     let answer: SubgraphAnswer;
     try {
-      if ('incomingRequestContext' in options && options.context.deduplicateSubgraphQueries) {
-        const key = `${authorization ?? ''}\n${body}`;
+      const epoch = 'incomingRequestContext' in options ? options.context.sharingEpoch : undefined;
+      if (epoch !== undefined) {
+        const key = `${epoch}\n${authorization ?? ''}\n${body}`;
         let shared = this.inFlight.get(key);
         if (shared) this.deduplicated++;
         else {

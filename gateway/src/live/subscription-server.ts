@@ -14,7 +14,7 @@ import {
 import { getVariableValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { selectsPatientData } from '../patient-data.js';
+import { selectsPatientData } from '../subgraph-sharing.js';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
 import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-plans.js';
 
