@@ -23,7 +23,12 @@ export async function publishEvent<T extends EventType>(
   return id!;
 }
 
-/** Writes several events of one type in one statement (a consumer applying a batch set-wise); returns their ids. */
+const PUBLISH_CHUNK = 5_000;
+
+/**
+ * Writes several events of one type in one statement (a consumer applying a batch set-wise), or in a few for
+ * thousands (a grown demo); returns their ids.
+ */
 export async function publishEvents<T extends EventType>(
   trx: Transaction<any>,
   type: T,
@@ -31,7 +36,14 @@ export async function publishEvents<T extends EventType>(
 ): Promise<string[]> {
   if (events.length === 0) return [];
   const rows = events.map((event) => ({ id: newId(), type, aggregate_id: event.aggregateId, payload: JSON.stringify(event.payload) }));
-  await (trx as unknown as Kysely<EventsDatabase>).insertInto('outbox_events').values(rows).modifyEnd(label('publishEvent')).execute();
+  // One statement carries at most 65,535 parameters: four per event.
+  for (let start = 0; start < rows.length; start += PUBLISH_CHUNK) {
+    await (trx as unknown as Kysely<EventsDatabase>)
+      .insertInto('outbox_events')
+      .values(rows.slice(start, start + PUBLISH_CHUNK))
+      .modifyEnd(label('publishEvent'))
+      .execute();
+  }
   if (!notifying.has(trx)) {
     notifying.add(trx);
     await sql`select pg_notify(${OUTBOX_CHANNEL}, '') /* notifyOutbox */`.execute(trx);
