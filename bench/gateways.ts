@@ -88,8 +88,8 @@ const CREATE_TRIP = `mutation CreateTrip($input: CreateTransportRequestInput!) {
   createTransportRequest(input: $input) { id status hospital { name } origin { name } destination { name } }
 }`;
 
-// Agencies → their trips → each trip's hospital → its facilities → their trips → each one's agency: four
-// dependent steps through ems, hospital, center/hospital and ems again, like the public benchmark's deep query.
+// Agencies → their trips → each trip's hospital → its facilities → their trips → each one's agency: entity fetches
+// that depend on each other through ems, hospital, center and ems again, like the public benchmark's deep query.
 const DEEP_NESTING = `query DeepNesting {
   agencies(first: 10) {
     nodes {
@@ -416,7 +416,7 @@ try {
 
   const allScenarios: Scenario[] = [
     { name: 'trip board (50 trips, 3 silos)', body: JSON.stringify({ query: TRIP_BOARD, variables: { first: 50 } }), account: 'admin', connections: settings.connections },
-    { name: 'deep nesting (4 dependent fetches)', body: JSON.stringify({ query: DEEP_NESTING }), account: 'admin', connections: settings.connections },
+    { name: 'deep nesting (agencies → trips → hospital → facilities → trips → agency)', body: JSON.stringify({ query: DEEP_NESTING }), account: 'admin', connections: settings.connections },
     { name: 'one trip by id (1 caller)', body: JSON.stringify({ query: ONE_TRIP, variables: { id: tripWithEverything.id } }), account: 'admin', connections: 1 },
     { name: 'trip board (1 caller)', body: JSON.stringify({ query: TRIP_BOARD, variables: { first: 50 } }), account: 'admin', connections: 1 },
     {
