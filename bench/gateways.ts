@@ -27,6 +27,7 @@ import { ApolloServer } from '@apollo/server';
 import pg from 'pg';
 import { generateHistory, openSilos } from '../scripts/history.js';
 import { cpuMillisecondsOfTree, median, runLoad, waitForQuiet, type LoadResult } from './load.js';
+import { CREATE_TRIP, DEEP_NESTING, ONE_TRIP, TRIP_BOARD } from './operations.js';
 import { portsFrom, root, serviceEnvironment, ServiceProcesses } from './services.js';
 
 const settings = {
@@ -57,60 +58,7 @@ const subgraphUrl = (silo: 'hospital' | 'ems' | 'center') => `http://127.0.0.1:$
 const resultsDirectory = join(root, 'bench/results');
 mkdirSync(resultsDirectory, { recursive: true });
 
-// ---- the operations --------------------------------------------------------------------------------------------
-
-const TRIP_BOARD = `query TripBoard($first: Int!) {
-  transportRequests(first: $first) {
-    nodes {
-      id status priority transportLevel requestedAt
-      origin { name } destination { name }
-      hospital { name }
-      assignedAgency { name phone }
-      assignedUnit { unitNumber }
-      responses { status respondedAt agency { name } }
-    }
-  }
-}`;
-
-const ONE_TRIP = `query Trip($id: ID!) {
-  transportRequest(id: $id) {
-    id status priority transportLevel requestedAt acceptedAt pickedUpAt completedAt
-    origin { name address { city } } destination { name address { city } }
-    hospital { name phone }
-    assignedAgency { name phone }
-    assignedUnit { unitNumber }
-    responses { status etaMinutes respondedAt agency { name } }
-    history { status occurredAt }
-  }
-}`;
-
-const CREATE_TRIP = `mutation CreateTrip($input: CreateTransportRequestInput!) {
-  createTransportRequest(input: $input) { id status hospital { name } origin { name } destination { name } }
-}`;
-
-// Agencies → their trips → each trip's hospital → its facilities → their trips → each one's agency: entity fetches
-// that depend on each other through ems, hospital, center and ems again, like the public benchmark's deep query.
-const DEEP_NESTING = `query DeepNesting {
-  agencies(first: 10) {
-    nodes {
-      name
-      trips(first: 5) {
-        nodes {
-          id status
-          hospital {
-            name
-            facilities(first: 3) {
-              nodes {
-                name
-                trips(first: 5) { nodes { id status assignedAgency { name phone } } }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}`;
+// ---- the scenarios (operations in operations.ts) ------------------------------------------------------------
 
 interface Scenario {
   name: string;

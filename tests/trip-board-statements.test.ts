@@ -1,5 +1,6 @@
 import { postGraphQL } from '@medport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRIP_BOARD } from '../bench/operations.js';
 import { startStack, type Silo, type Stack } from './support/stack.js';
 
 /**
@@ -15,19 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-const TRIP_BOARD = `query TripBoard($first: Int!) {
-  transportRequests(first: $first) {
-    nodes {
-      id status priority transportLevel requestedAt
-      origin { name } destination { name }
-      hospital { name }
-      assignedAgency { name phone }
-      assignedUnit { unitNumber }
-      responses { status respondedAt agency { name } }
-    }
-  }
-}`;
 
 async function statementsOf(query: string, variables: Record<string, unknown>) {
   // Signed in before counting, so that only the query's own statements are counted.
