@@ -7,7 +7,7 @@ import { startStack, type Stack } from './support/stack.js';
 /**
  * The gateway sends identical subgraph queries in flight once (SubgraphDataSource). These tests fire identical
  * operations at the same moment and check what must never be shared: another caller's answer, a write, or a read
- * of patient data that the hospital audits per request.
+ * the hospital audits per request (patient data, a trip looked up by id).
  */
 let stack: Stack;
 const network = demo.buildDemoNetwork();
@@ -78,5 +78,21 @@ describe('identical subgraph queries in flight', () => {
       sql`select distinct request_id from audit_log where action = 'READ_PATIENT_DATA' and entity_id = ${trip.id} and operation_name = 'PatientOfTrip'`,
     );
     expect(audited).toHaveLength(8);
+  });
+
+  it('are never lookups of a trip by id: each refused probe of a trip of another hospital is on record', async () => {
+    const headers = await stack.as('coordinator@hospital-2.demo');
+    const trip = network.trips.find((candidate) => candidate.hospitalId === network.hospitals[0]!.id)!;
+    const query = `query ProbeTrip($id: ID!) { transportRequest(id: $id) { id status } }`;
+
+    const answers: any[] = await together(8, () => postGraphQL(stack.gatewayUrl, query, { id: trip.id }, headers));
+
+    for (const answer of answers) expect(answer.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const refused = await rows(
+      stack,
+      'hospital',
+      sql`select distinct request_id from audit_log where action = 'READ_PATIENT_DATA' and entity_id = ${trip.id} and outcome = 'DENIED' and operation_name = 'ProbeTrip'`,
+    );
+    expect(refused).toHaveLength(8);
   });
 });

@@ -10,10 +10,9 @@ export interface GatewayContext extends BaseContext, Authentication {
    */
   authorization: string | null;
   /**
-   * Set once the operation is known, for a query that reads no patient data: how many writes the gateway had
-   * completed when it started. Its subgraph requests may share identical ones of the same caller in flight that
-   * started after the same writes (see SubgraphDataSource), so a read that follows a write never gets an answer
-   * from before it. Undefined: never shared.
+   * Set once the operation is known, for a query that may share (see subgraph-sharing.ts): how many changes the
+   * gateway had seen when it started. Its subgraph requests may share identical ones of the same caller in flight
+   * that started after the same changes (see SubgraphDataSource). Undefined: never shared.
    */
   sharingEpoch?: number;
 }

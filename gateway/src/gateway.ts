@@ -22,7 +22,7 @@ import { createGraphiQL } from './graphiql.js';
 import { SharedSubscriptions } from './live/shared-subscriptions.js';
 import { serveGatewaySubscriptions } from './live/subscription-server.js';
 import { SubscriptionPlanner } from './live/subscription-plans.js';
-import { subgraphSharingPlugin } from './subgraph-sharing.js';
+import { ChangeCounter, subgraphSharingPlugin } from './subgraph-sharing.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { ValidationRule } from 'graphql';
 
@@ -53,6 +53,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const dataSources = Object.fromEntries(
     Object.entries(config.subgraphUrls).map(([name, url]) => [name, new SubgraphDataSource(name, url)]),
   ) as Record<Silo, SubgraphDataSource>;
+  // Mutations and live events move it on; a query shares subgraph requests only with those that saw the same count.
+  const changes = new ChangeCounter();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
@@ -89,7 +91,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       ...(protection.plugins as ApolloServerPlugin<GatewayContext>[]),
       ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(logger),
-      ...(config.shareSubgraphQueries ? [subgraphSharingPlugin()] : []),
+      ...(config.shareSubgraphQueries ? [subgraphSharingPlugin(changes)] : []),
     ],
   });
   await apollo.start();
@@ -129,6 +131,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     logger,
     maxQueuedEvents: config.subscriptions.maxQueuedEvents,
     renewBeforeExpiryMs: RENEW_UPSTREAM_BEFORE_EXPIRY_MS,
+    onEvent: () => changes.advance(),
   });
   const subscriptions = serveGatewaySubscriptions({
     server,
@@ -149,10 +152,13 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     sharedSubgraphRequests: () => Object.fromEntries(Object.entries(dataSources).map(([name, dataSource]) => [name, dataSource.deduplicated])),
     async stop() {
       // Subscribers first, with a proper close (1001), so their apps reconnect elsewhere instead of timing out.
-      await subscriptions.close();
-      await listening.close();
-      await apollo.stop();
-      await Promise.all(Object.values(dataSources).map((dataSource) => dataSource.close()));
+      try {
+        await subscriptions.close();
+        await listening.close();
+        await apollo.stop();
+      } finally {
+        await Promise.all(Object.values(dataSources).map((dataSource) => dataSource.close()));
+      }
     },
   };
 }

@@ -3,6 +3,8 @@ import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { GatewayContext } from './context.js';
 
+const SUBGRAPH_TIMEOUT_MS = 30_000;
+
 type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
 /** A subgraph's answer as received: shared by identical requests in flight, parsed by each of them. */
@@ -20,8 +22,9 @@ interface SubgraphAnswer {
  * Identical queries in flight are sent once: when a request asks a subgraph exactly what another one with the same
  * Authorization header is already waiting for, it waits for the same answer (and parses its own copy, since the
  * gateway merges into what it receives). Only queries that read no patient data take part (every read of patient
- * data is audited by the hospital under its own request id), and only with requests that started after the same
- * completed writes (`sharingEpoch`). Nothing is kept once the answer arrives; this is not a cache.
+ * data or trip lookups are audited by the hospital per request), and only with requests that started after the same
+ * changes (`sharingEpoch`, see subgraph-sharing.ts). A request that joins another's sends no request id of its own.
+ * Nothing is kept once the answer arrives; this is not a cache.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
@@ -36,7 +39,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   ) {
     const parsed = new URL(url);
     this.path = `${parsed.pathname}${parsed.search}`;
-    this.pool = new Pool(parsed.origin, { keepAliveTimeout: 4_000 });
+    // A subgraph that stops answering fails the requests waiting on it within half a minute, not undici's five.
+    this.pool = new Pool(parsed.origin, { keepAliveTimeout: 4_000, headersTimeout: SUBGRAPH_TIMEOUT_MS, bodyTimeout: SUBGRAPH_TIMEOUT_MS });
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {

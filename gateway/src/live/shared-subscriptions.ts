@@ -26,6 +26,8 @@ export interface SharedSubscriptionOptions {
   maxQueuedEvents: number;
   /** An upstream's token is replaced this long before it expires, when a member holds a newer one. */
   renewBeforeExpiryMs: number;
+  /** Called for every event an upstream delivers: something changed in a silo. */
+  onEvent?: () => void;
 }
 
 /** Events one group may have waiting for their per-event fetches before it gives up on them. */
@@ -201,6 +203,7 @@ class Group {
     const cursor = result.extensions?.cursor;
     // A replaced upstream's refusal (it is being closed) is not the group's news.
     if (upstream.retired && !cursor) return;
+    if (cursor) this.options.onEvent?.();
     if (!upstream.retired && [...this.upstreams].some((other) => other.retired)) {
       upstream.held.push(result);
       if (upstream.held.length > MAX_PENDING_EVENTS) this.overloaded();

@@ -22,7 +22,7 @@ export interface Cursor {
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
-/** A whole shift's trip board fits one page; the gateway's cost limit still bounds what a query asks for in all. */
+/** A whole shift's trip board fits one page. Nested pages multiply: the gateway's depth limit bounds how many nest. */
 export const MAX_PAGE_SIZE = 500;
 
 export function encodeCursor(cursor: Cursor): string {
