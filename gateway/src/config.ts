@@ -15,7 +15,7 @@ export interface GatewayConfig {
   supergraphPath: string;
   /** Where each subgraph answers; overrides the URLs written in the supergraph file. */
   subgraphUrls: Record<'hospital' | 'ems' | 'center', string>;
-  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number; maxBodyBytes: number };
+  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxDirectives: number; maxBodyBytes: number; maxListItems: number };
   /** Live subscriptions over graphql-ws. */
   subscriptions: {
     maxPerConnection: number;
@@ -48,6 +48,7 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
       MAX_COST: limit(5000),
       MAX_DIRECTIVES: limit(50),
       MAX_BODY_BYTES: limit(100_000),
+      MAX_LIST_ITEMS: limit(10_000),
       SUBSCRIPTIONS_PER_CONNECTION: limit(20),
       SUBSCRIPTION_MAX_MESSAGE_BYTES: limit(16_384),
       SUBSCRIPTION_INIT_TIMEOUT_MS: limit(3_000),
@@ -72,6 +73,7 @@ export function loadGatewayConfig(env: Environment = process.env): Readonly<Gate
       maxCost: parsed.MAX_COST,
       maxDirectives: parsed.MAX_DIRECTIVES,
       maxBodyBytes: parsed.MAX_BODY_BYTES,
+      maxListItems: parsed.MAX_LIST_ITEMS,
     },
     subscriptions: {
       maxPerConnection: parsed.SUBSCRIPTIONS_PER_CONNECTION,

@@ -22,6 +22,7 @@ import { createGraphiQL } from './graphiql.js';
 import { SharedSubscriptions } from './live/shared-subscriptions.js';
 import { serveGatewaySubscriptions } from './live/subscription-server.js';
 import { SubscriptionPlanner } from './live/subscription-plans.js';
+import { listSizeLimitPlugin } from './list-size-limit.js';
 import { ChangeCounter, subgraphSharingPlugin } from './subgraph-sharing.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { ValidationRule } from 'graphql';
@@ -89,6 +90,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       // (development), the IDE may read the schema before anyone has signed in.
       requireAuthenticationPlugin(config.enableIntrospection ? [...PUBLIC_ROOT_FIELDS, '__schema', '__type'] : PUBLIC_ROOT_FIELDS),
       ...(protection.plugins as ApolloServerPlugin<GatewayContext>[]),
+      listSizeLimitPlugin(config.limits.maxListItems),
       ApolloServerPluginLandingPageDisabled(),
       requestLogPlugin(logger),
       ...(config.shareSubgraphQueries ? [subgraphSharingPlugin(changes)] : []),
