@@ -24,6 +24,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { postGraphQL } from '@medport/testing';
 import pg from 'pg';
 import { generateHistory, openSilos } from '../scripts/history.js';
 import { cpuMillisecondsOfTree, median, runLoad, waitForQuiet, type LoadResult } from './load.js';
@@ -180,21 +181,18 @@ async function waitAnswering(url: string) {
 
 const ACCOUNTS = { admin: 'admin@center.demo', coordinator: 'coordinator@hospital-1.demo' } as const;
 
-/** A fresh token (they last 15 minutes), asked of the center directly so no gateway is favoured. */
-async function signIn(account: keyof typeof ACCOUNTS): Promise<string> {
-  const result = (await graphql(subgraphUrl('center'), '', `mutation($email: String!) { login(email: $email, password: "medport-demo") { accessToken } }`, {
-    email: ACCOUNTS[account],
-  })) as { login: { accessToken: string } };
-  return `Bearer ${result.login.accessToken}`;
+/** Fresh tokens (they last 15 minutes) for every account, asked of the center directly so no gateway is favoured. */
+async function signIn(): Promise<Record<keyof typeof ACCOUNTS, string>> {
+  const tokenOf = async (email: string) => {
+    const result = await graphql(subgraphUrl('center'), '', `mutation($email: String!) { login(email: $email, password: "medport-demo") { accessToken } }`, { email });
+    return `Bearer ${result.login.accessToken}`;
+  };
+  return { admin: await tokenOf(ACCOUNTS.admin), coordinator: await tokenOf(ACCOUNTS.coordinator) };
 }
 
+/** The data of an operation's answer; any error stops the benchmark. */
 async function graphql(url: string, authorization: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const result = (await response.json()) as { data?: unknown; errors?: unknown };
+  const result = await postGraphQL(url, query, variables, authorization ? { authorization } : {});
   if (result.errors) throw new Error(`${url}: ${JSON.stringify(result.errors).slice(0, 500)}`);
   return result.data;
 }
@@ -355,7 +353,7 @@ try {
   // The center folds the demo's events after a start; measuring starts once the services have settled.
   await waitForQuiet(subgraphPids(), 0.1, 120_000);
 
-  let tokens = { admin: await signIn('admin'), coordinator: await signIn('coordinator') };
+  let tokens = await signIn();
   const board = await graphql(gatewayUrl('medport'), tokens.admin, TRIP_BOARD, { first: 50 });
   const tripWithEverything = (board.transportRequests.nodes as any[]).find((trip) => trip.assignedUnit && trip.responses.length > 1) ?? board.transportRequests.nodes[0];
   // A trip the coordinator's hospital requested before: its facilities are valid for a new request.
@@ -385,7 +383,7 @@ try {
 
   const runs = new Map<string, Map<GatewayName, Measured[]>>(scenarios.map((scenario) => [scenario.name, new Map(settings.gateways.map((gateway) => [gateway, []]))]));
   for (let round = 0; round < settings.rounds; round++) {
-    tokens = { admin: await signIn('admin'), coordinator: await signIn('coordinator') };
+    tokens = await signIn();
     for (const scenario of scenarios) {
       const order = settings.gateways.map((_, index) => settings.gateways[(index + round) % settings.gateways.length]!);
       for (const gateway of order) {
@@ -406,7 +404,7 @@ try {
     pools = Object.fromEntries(SILOS.map((silo) => [silo, new pg.Pool({ connectionString: `${settings.postgres}/${databaseName(silo)}`, max: 4 })])) as never;
   }
   for (let round = 0; round < settings.rounds; round++) {
-    tokens = { admin: await signIn('admin'), coordinator: await signIn('coordinator') };
+    tokens = await signIn();
     for (const [index, fetchOf] of recorded.entries()) {
       const name = `direct ${index + 1}: ${fetchOf.silo}`;
       floorRuns.set(name, [...(floorRuns.get(name) ?? []), await sequentialLatency(settings.seconds, () => postOnce(fetchOf.url, fetchOf.body, tokens.admin))]);
