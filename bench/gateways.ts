@@ -24,12 +24,13 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { disableApolloGatewayTelemetry, vendorReportingDisabled } from '@medport/server';
 import { postGraphQL } from '@medport/testing';
 import pg from 'pg';
 import { generateHistory, openSilos } from '../scripts/history.js';
 import { cpuMillisecondsOfTree, median, runLoad, waitForQuiet, type LoadResult } from './load.js';
 import { CREATE_TRIP, DEEP_NESTING, ONE_TRIP, TRIP_BOARD } from './operations.js';
-import { portsFrom, root, serviceEnvironment, ServiceProcesses } from './services.js';
+import { benchmarkProcessEnvironment, portsFrom, root, serviceEnvironment, ServiceProcesses } from './services.js';
 
 const settings = {
   database: (process.env.BENCH_DATABASE ?? 'postgres') as 'postgres' | 'embedded',
@@ -158,10 +159,18 @@ function startPeer(name: Exclude<GatewayName, 'medport'>, supergraphPath: string
     env:
       name === 'medport-unshared'
         ? { ...serviceEnvironment(ports, benchmarkLimits), GATEWAY_PORT: port, SHARE_SUBGRAPH_QUERIES: 'false' }
-        : { ...process.env, NODE_ENV: 'production' },
+        : benchmarkProcessEnvironment({ ...process.env, NODE_ENV: 'production' }),
   });
   child.stderr!.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
   return child;
+}
+
+function stopPeer(peer: ChildProcess): Promise<void> {
+  if (peer.exitCode !== null || peer.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    peer.once('exit', () => resolve());
+    peer.kill('SIGTERM');
+  });
 }
 
 async function waitAnswering(url: string) {
@@ -208,6 +217,7 @@ interface RecordedFetch {
 /** The subgraph requests a gateway makes for one operation, in order, recorded through an in-process gateway. */
 async function recordSubgraphFetches(supergraphPath: string, query: string, variables: Record<string, unknown>, authorization: string) {
   const recorded: RecordedFetch[] = [];
+  disableApolloGatewayTelemetry();
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
@@ -220,7 +230,7 @@ async function recordSubgraphFetches(supergraphPath: string, query: string, vari
         willSendRequest: ({ request, context }) => void request.http?.headers.set('authorization', context.authorization),
       }),
   });
-  const server = new ApolloServer<{ authorization: string }>({ gateway });
+  const server = new ApolloServer<{ authorization: string }>({ gateway, plugins: vendorReportingDisabled<{ authorization: string }>() });
   await server.start();
   try {
     const response = await server.executeOperation({ query, variables }, { contextValue: { authorization } });
@@ -467,7 +477,8 @@ try {
   console.log(`\n${markdown}`);
 } finally {
   if (pools) await Promise.all(Object.values(pools).map((pool: pg.Pool) => pool.end()));
-  for (const peer of peers.values()) peer.kill('SIGTERM');
+  // Peers are waited for, so that what they send while stopping is in the outbound record too.
+  await Promise.all([...peers.values()].map(stopPeer));
   await services.stopAll();
   await administerDatabases('drop').catch((error) => console.error('could not drop the benchmark databases:', error));
   if (dataDirectory) rmSync(dataDirectory, { recursive: true, force: true });

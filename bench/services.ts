@@ -1,7 +1,10 @@
 /** What the benchmarks share: where each service listens and how it is started as its own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { attemptsBeyondThisMachine, readOutboundAttempts, recordOutboundTo } from '@medport/testing';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -18,10 +21,40 @@ export type Ports = Record<Service, number>;
 
 export const portsFrom = (base: number): Ports => ({ gateway: base, hospital: base + 1, ems: base + 2, center: base + 3 });
 
+/** Where every process a benchmark starts records its outbound connections (see `benchmarkProcessEnvironment`). */
+const outboundLog = join(tmpdir(), `medport-bench-outbound-${process.pid}.log`);
+
+/** Variables that would switch on a vendor's reporting in a peer (Apollo's, Hive's, OpenTelemetry exporters). */
+const VENDOR_VARIABLE = /^(APOLLO_|HIVE_|OTEL_|OPENTELEMETRY)/;
+
+/**
+ * The environment of any process a benchmark starts, MedPort's services and the peers alike: no variable that
+ * would make one report to its vendor, and every outbound attempt recorded, so the run can show it stayed local.
+ */
+export function benchmarkProcessEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(env).filter(([key]) => !VENDOR_VARIABLE.test(key)));
+  return recordOutboundTo(outboundLog, { ...clean, APOLLO_TELEMETRY_DISABLED: 'true' });
+}
+
+/**
+ * Says whether the processes of this run connected to or looked up anything beyond this machine, and fails the run
+ * (exit code 1) if they did: a benchmark that phones home measures that traffic too, and this network flags it.
+ */
+export function reportOutboundConnections(): void {
+  const beyond = attemptsBeyondThisMachine(readOutboundAttempts(outboundLog));
+  rmSync(outboundLog, { force: true });
+  if (beyond.length === 0) {
+    console.log('Outbound connections: none beyond this machine.');
+    return;
+  }
+  console.error(`Outbound connections beyond this machine:\n${[...new Set(beyond.map((attempt) => `  ${attempt.script} ${attempt.kind} ${attempt.target}`))].join('\n')}`);
+  process.exitCode = 1;
+}
+
 /** Production settings on 127.0.0.1, every service told where the others are. */
 export function serviceEnvironment(ports: Ports, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
-    ...process.env,
+    ...benchmarkProcessEnvironment(process.env),
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
@@ -98,9 +131,11 @@ export class ServiceProcesses {
     });
   }
 
+  /** Stops every service, then reports whether any process of the run reached beyond this machine. */
   async stopAll(): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.running.keys()].map((service) => this.stop(service)));
+    reportOutboundConnections();
   }
 }
 

@@ -62,7 +62,7 @@ export interface StackOptions {
 }
 
 /** A port nobody listens on right now, so that every silo knows the others' addresses before they start. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -7,3 +7,4 @@ export * from './cli.js';
 export * from './request-log.js';
 export * from './authentication.js';
 export * from './subscriptions.js';
+export * from './vendor-reporting.js';
