@@ -2,19 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { createTokenVerifier, PUBLIC_ROOT_FIELDS, remoteKeys } from '@medport/auth';
 import {
   createGraphQLHttpServer,
   createLogger,
+  disableApolloGatewayTelemetry,
   formatErrorFor,
+  httpOperationsPlugin,
   listen,
   requestLogPlugin,
   authenticate,
   requireAuthenticationPlugin,
   type Listening,
   type Logger,
+  vendorReportingDisabled,
 } from '@medport/server';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -22,6 +23,7 @@ import { createGraphiQL } from './graphiql.js';
 import { SharedSubscriptions } from './live/shared-subscriptions.js';
 import { serveGatewaySubscriptions } from './live/subscription-server.js';
 import { SubscriptionPlanner } from './live/subscription-plans.js';
+import { gatewayQueryLimits } from './limits.js';
 import { listSizeLimitPlugin } from './list-size-limit.js';
 import { ChangeCounter, subgraphSharingPlugin } from './subgraph-sharing.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
@@ -43,6 +45,32 @@ const RENEW_UPSTREAM_BEFORE_EXPIRY_MS = 60_000;
 
 const webSocketUrl = (httpUrl: string) => httpUrl.replace(/^http/, 'ws');
 
+/** How long the gateway's `/ready` waits for a subgraph's own, and how long it reuses what it learnt. */
+const SUBGRAPH_READY_TIMEOUT_MS = 2_000;
+const READINESS_REUSE_MS = 1_000;
+
+/**
+ * The gateway's `/ready`: it is ready once its schema is loaded, since a silo being down degrades answers (the
+ * others' data and an error naming the silo), not the gateway; taking every gateway out of a load balancer for one
+ * silo would turn a partial outage into a total one. The answer lists each subgraph as `ready` or `unavailable`
+ * (its own `/ready` did not answer in time) and says `degraded` while one is not. Probes of one second are
+ * shared, so a flood of `/ready` requests cannot become a flood on the subgraphs.
+ */
+function subgraphsReadiness(dataSources: Record<Silo, SubgraphDataSource>) {
+  let last: { at: number; answer: Promise<Record<string, unknown>> } | undefined;
+  const probe = async () => {
+    const states = await Promise.all(
+      Object.entries(dataSources).map(async ([name, dataSource]) => [name, (await dataSource.ready(SUBGRAPH_READY_TIMEOUT_MS)) ? 'ready' : 'unavailable'] as const),
+    );
+    const subgraphs = Object.fromEntries(states);
+    return { ...(states.every(([, state]) => state === 'ready') ? {} : { status: 'degraded' }), subgraphs };
+  };
+  return () => {
+    if (!last || Date.now() - last.at > READINESS_REUSE_MS) last = { at: Date.now(), answer: probe() };
+    return last.answer;
+  };
+}
+
 /**
  * The one public endpoint. It serves the committed supergraph (no runtime introspection of the subgraphs),
  * plans each operation across the silos and never touches a database.
@@ -56,6 +84,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   ) as Record<Silo, SubgraphDataSource>;
   // Mutations and live events move it on; a query shares subgraph requests only with those that saw the same count.
   const changes = new ChangeCounter();
+  disableApolloGatewayTelemetry();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
@@ -65,16 +94,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     },
   });
 
-  const armor = new ApolloArmor({
-    maxDepth: { n: config.limits.maxDepth },
-    maxAliases: { n: config.limits.maxAliases },
-    maxTokens: { n: config.limits.maxTokens },
-    costLimit: { maxCost: config.limits.maxCost },
-    maxDirectives: { n: config.limits.maxDirectives },
-    // Suggestions ("did you mean …") map out a hidden schema; only development gets them.
-    blockFieldSuggestion: { enabled: !config.enableIntrospection },
-  });
-  const protection = armor.protect();
+  // Suggestions ("did you mean …") map out a hidden schema; only development gets them.
+  const protection = gatewayQueryLimits(config.limits, { hideSuggestions: !config.enableIntrospection });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -83,6 +104,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     validationRules: protection.validationRules,
+    parseOptions: protection.parseOptions,
     formatError: formatErrorFor(logger),
     // Armor's plugins only read the operation, so they fit any context type.
     plugins: [
@@ -91,7 +113,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       requireAuthenticationPlugin(config.enableIntrospection ? [...PUBLIC_ROOT_FIELDS, '__schema', '__type'] : PUBLIC_ROOT_FIELDS),
       ...(protection.plugins as ApolloServerPlugin<GatewayContext>[]),
       listSizeLimitPlugin(config.limits.maxListItems),
-      ApolloServerPluginLandingPageDisabled(),
+      httpOperationsPlugin<GatewayContext>(),
+      ...vendorReportingDisabled<GatewayContext>(),
       requestLogPlugin(logger),
       ...(config.shareSubgraphQueries ? [subgraphSharingPlugin(changes)] : []),
     ],
@@ -110,8 +133,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     apollo,
     logger,
     maxBodyBytes: config.limits.maxBodyBytes,
-    // The gateway is ready once its schema is loaded; a silo being down degrades answers, not readiness.
-    ready: async () => {},
+    ready: subgraphsReadiness(dataSources),
     extraRoutes: graphiql ?? undefined,
     context: async (request, response) => {
       // The gateway names every request itself: an id a client sent could blend its records into another's audit
@@ -141,7 +163,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     shared,
     verifier,
     validationRules: protection.validationRules as ValidationRule[],
-    limits: { ...config.subscriptions, maxTokens: config.limits.maxTokens },
+    limits: { ...config.subscriptions, maxTokens: config.limits.maxTokens, maxListItems: config.limits.maxListItems },
     hideSuggestions: !config.enableIntrospection,
     logger,
   });

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { queryLimitError } from '@medport/graphql';
 import {
   getNamedType,
   GraphQLError,
@@ -9,6 +10,7 @@ import {
   valueFromAST,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type DocumentNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -62,6 +64,29 @@ export function largestListProduct(
   return largest;
 }
 
+/**
+ * The refusal of an operation whose nested pages could hold more than `maxItems` items (QUERY_TOO_MANY_LIST_ITEMS),
+ * or null when it stays within them. Over HTTP and over graphql-ws alike.
+ */
+export function listSizeRefusal(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  maxItems: number,
+): GraphQLError | null {
+  const fragments = Object.fromEntries(
+    document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition]] : [])),
+  );
+  const items = largestListProduct(schema, operation, fragments, variables);
+  if (items <= maxItems) return null;
+  return queryLimitError(
+    'QUERY_TOO_MANY_LIST_ITEMS',
+    `The nested pages of this operation could hold ${items.toLocaleString('en-US')} items; at most ${maxItems.toLocaleString('en-US')} are allowed. Ask for smaller pages.`,
+    { limit: maxItems, actual: items },
+  );
+}
+
 /** Refuses, before planning, an operation whose nested pages could hold more than `maxItems` items. */
 export function listSizeLimitPlugin(maxItems: number): ApolloServerPlugin<GatewayContext> {
   return {
@@ -69,16 +94,9 @@ export function listSizeLimitPlugin(maxItems: number): ApolloServerPlugin<Gatewa
       return {
         async didResolveOperation({ operation, document, schema, request }) {
           if (!operation) return;
-          const fragments = Object.fromEntries(
-            document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition]] : [])),
-          );
-          const items = largestListProduct(schema, operation, fragments, request.variables ?? {});
-          if (items > maxItems) {
-            throw new GraphQLError(
-              `The nested pages of this operation could hold ${items.toLocaleString('en-US')} items; at most ${maxItems.toLocaleString('en-US')} are allowed. Ask for smaller pages.`,
-              { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
-            );
-          }
+          const refusal = listSizeRefusal(schema, document, operation, request.variables ?? {}, maxItems);
+          // Apollo answers an error thrown here with 500 unless it names a status: the request is what is too large.
+          if (refusal) throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http: { status: 400 } } });
         },
       };
     },

@@ -103,6 +103,17 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     });
   }
 
+  /** Whether the subgraph answers its own `GET /ready` (it serves, and its database answers) within `timeoutMs`. */
+  async ready(timeoutMs: number): Promise<boolean> {
+    try {
+      const response = await this.pool.request({ method: 'GET', path: '/ready', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      await response.body.dump();
+      return response.statusCode === 200;
+    } catch {
+      return false;
+    }
+  }
+
   /** Closes the kept-alive connections (the gateway is stopping). */
   close(): Promise<void> {
     return this.pool.close();

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { TokenVerifier, VerifiedSession } from '@medport/auth';
+import { isQueryLimitCode, tokenLimitError, type ErrorCode } from '@medport/graphql';
 import { CLOSE, liveSessions, logSocketErrors, type LiveSession, type Logger } from '@medport/server';
 import {
   getOperationAST,
@@ -14,6 +15,7 @@ import {
 import { getVariableValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { listSizeRefusal } from '../list-size-limit.js';
 import { selectsPatientData } from '../subgraph-sharing.js';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
 import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-plans.js';
@@ -27,6 +29,7 @@ export interface SubscriptionLimits {
   initTimeoutMs: number;
   /** The same query limits as HTTP. */
   maxTokens: number;
+  maxListItems: number;
 }
 
 export interface SubscriptionServerOptions {
@@ -48,7 +51,7 @@ interface SubscriptionContext {
   groupKey: string;
 }
 
-const refusal = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+const refusal = (message: string, code: ErrorCode) => [new GraphQLError(message, { extensions: { code } })];
 
 
 /**
@@ -80,13 +83,18 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
         try {
           document = parse(payload.query, { maxTokens: limits.maxTokens });
         } catch (error) {
-          return [error instanceof GraphQLError ? withCode(error, 'GRAPHQL_PARSE_FAILED') : new GraphQLError('The query could not be parsed.')];
+          if (!(error instanceof GraphQLError)) return refusal('The query could not be parsed.', 'GRAPHQL_PARSE_FAILED');
+          return [tokenLimitError(error) ?? withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(planner.schema, document, rules);
         if (errors.length > 0) {
-          return errors.map((error) =>
-            withCode(options.hideSuggestions ? new GraphQLError(error.message.replace(/ ?Did you mean .+\?$/, ''), { nodes: error.nodes }) : error, 'GRAPHQL_VALIDATION_FAILED'),
-          );
+          // A query limit keeps its own code (QUERY_TOO_DEEP…), as over HTTP; every other rule's error is a
+          // validation failure.
+          return errors.map((error) => {
+            const code = isQueryLimitCode(error.extensions.code) ? error.extensions.code : 'GRAPHQL_VALIDATION_FAILED';
+            const message = options.hideSuggestions ? error.message.replace(/ ?Did you mean .+\?$/, '') : error.message;
+            return new GraphQLError(message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
+          });
         }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return refusal('The document must contain one operation, or name the one to run.', 'BAD_REQUEST');
@@ -95,6 +103,8 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
         }
         const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors.map((error) => withCode(error, 'BAD_USER_INPUT'));
+        const tooManyItems = listSizeRefusal(planner.schema, document, operation, coerced.coerced, limits.maxListItems);
+        if (tooManyItems) return [tooManyItems];
         const operationName = payload.operationName ?? operation.name?.value ?? null;
         let plan: SubscriptionPlan;
         try {
@@ -146,7 +156,7 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
   };
 }
 
-function withCode(error: GraphQLError, code: string): GraphQLError {
+function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
 }
 

@@ -1,6 +1,38 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { isQueryLimitCode, tokenLimitError } from '@medport/graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger.js';
+
+/**
+ * The query limit behind an error Apollo Server raised for a document it could not parse or validate, or null.
+ * Apollo wraps every parse and validation error in its own class and stamps GRAPHQL_PARSE_FAILED or
+ * GRAPHQL_VALIDATION_FAILED over the code the error had: a limit's own code (QUERY_TOO_COMPLEX…) is what tells the
+ * client what to change, and graphql-js reports its token limit as a plain syntax error.
+ */
+export function queryLimitBehind(error: unknown): GraphQLError | null {
+  if (!(error instanceof GraphQLError) || !(error.originalError instanceof GraphQLError)) return null;
+  const { code } = error.extensions;
+  if (code === 'GRAPHQL_VALIDATION_FAILED') return isQueryLimitCode(error.originalError.extensions.code) ? error.originalError : null;
+  if (code === 'GRAPHQL_PARSE_FAILED') return tokenLimitError(error.originalError);
+  return null;
+}
+
+/** The code a client gets for an error, as `formatErrorFor` answers it (request logs record the same). */
+export function clientCodeOf(error: GraphQLError): string {
+  const limit = queryLimitBehind(error);
+  if (limit) return String(limit.extensions.code);
+  if (error.extensions.code === undefined && isClientErrorStatus(error)) return 'BAD_REQUEST';
+  return String(error.extensions.code ?? 'INTERNAL_SERVER_ERROR');
+}
+
+/**
+ * Apollo refuses a few malformed requests (a persisted query's hash that does not match its query, an unknown
+ * persisted-query version) with an HTTP 4xx status and no code: the client's mistake, not a server failure.
+ */
+function isClientErrorStatus(error: GraphQLError): boolean {
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
 
 /**
  * Expected failures carry a code the client can act on and pass through unchanged. Anything else is a bug or
@@ -8,6 +40,11 @@ import type { Logger } from './logger.js';
  */
 export function formatErrorFor(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const limit = queryLimitBehind(error);
+    if (limit) return { ...formatted, message: limit.message, extensions: { ...formatted.extensions, ...limit.extensions } };
+    if (error instanceof GraphQLError && error.extensions.code === undefined && isClientErrorStatus(error)) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
+    }
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
     // Errors relayed by the gateway from a subgraph were already masked there and name their service.

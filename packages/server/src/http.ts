@@ -1,14 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { QUERY_LIMIT_CODES, type ErrorCode } from '@medport/graphql';
+import { GraphQLError, Kind } from 'graphql';
 import type { Logger } from './logger.js';
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   /** Builds the operation's context; may set response headers (the gateway returns its request id). */
   context: (request: IncomingMessage, response: ServerResponse) => Promise<TContext>;
-  /** Throws when the service cannot serve (its database is unreachable); `GET /ready` reports it. */
-  ready: () => Promise<void>;
+  /**
+   * Throws when the service cannot serve (its database is unreachable); `GET /ready` reports it. What it returns
+   * is added to the ready answer's body (the gateway lists the subgraphs it reaches).
+   */
+  ready: () => Promise<Record<string, unknown> | void>;
   logger: Logger;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
@@ -34,8 +39,92 @@ function sendJson(response: ServerResponse, status: number, body: unknown) {
   response.end(JSON.stringify(body));
 }
 
-function graphQLErrorBody(message: string, code: string) {
+function graphQLErrorBody(message: string, code: ErrorCode) {
   return { errors: [{ message, extensions: { code } }] };
+}
+
+/** The media type of a `content-type` header, lower case, and its charset if it names one. */
+function mediaTypeOf(header: string | undefined): { essence: string; charset: string | undefined } | null {
+  if (!header) return null;
+  const [essence = '', ...parameters] = header.split(';').map((part) => part.trim());
+  const charset = parameters
+    .map((parameter) => /^charset\s*=\s*"?([^";]*)"?$/i.exec(parameter)?.[1])
+    .find((value) => value !== undefined);
+  return { essence: essence.toLowerCase(), charset: charset?.toLowerCase() };
+}
+
+/**
+ * A POST body must say it is JSON: a request without a content-type, or with another one (a form, plain text, a
+ * charset other than UTF-8), would otherwise be guessed at and could run.
+ */
+function isJsonBody(request: IncomingMessage): boolean {
+  const type = mediaTypeOf(request.headers['content-type']);
+  return type !== null && type.essence === 'application/json' && (type.charset === undefined || type.charset === 'utf-8');
+}
+
+/**
+ * Errors of the GraphQL request itself: the document did not parse or validate, does not say which of its
+ * operations to run, its variables do not fit, or it exceeds a query limit. Nothing ran.
+ */
+const REQUEST_ERROR_CODES: ReadonlySet<unknown> = new Set<string>([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_USER_INPUT',
+  ...QUERY_LIMIT_CODES,
+]);
+
+/**
+ * The status of a response, by the GraphQL-over-HTTP spec. Apollo answers a request error with 400 whatever the
+ * client accepts; the spec's 400 belongs to `application/graphql-response+json`, while an `application/json`
+ * client (the default, and every client written before that media type) gets 200 and reads the errors from the
+ * body. Other refusals keep their status: a malformed HTTP request (BAD_REQUEST) stays 400 and a refused token 401.
+ */
+function statusOf(result: HTTPGraphQLResponse): number {
+  const status = result.status ?? 200;
+  if (status !== 400 || result.body.kind !== 'complete') return status;
+  if (mediaTypeOf(result.headers.get('content-type'))?.essence !== 'application/json') return status;
+  let body: unknown;
+  try {
+    body = JSON.parse(result.body.string);
+  } catch {
+    return status;
+  }
+  const { data, errors } = (body ?? {}) as { data?: unknown; errors?: { extensions?: { code?: unknown } }[] };
+  const requestErrorsOnly = data === undefined && Array.isArray(errors) && errors.length > 0 && errors.every((error) => REQUEST_ERROR_CODES.has(error.extensions?.code));
+  return requestErrorsOnly ? 200 : status;
+}
+
+/**
+ * Refuses, before execution, what a GraphQL request over HTTP cannot run, with the status of a client error:
+ * - a document Apollo Server cannot pick the operation out of (several operations and no `operationName`, or an
+ *   `operationName` it does not hold). Apollo leaves that to execution, where a subgraph answers
+ *   OPERATION_RESOLUTION_FAILURE but the gateway's executor throws (HTTP 500);
+ * - a subscription: those are served over graphql-ws; over HTTP the gateway's executor throws, and a subgraph would
+ *   run the subscription field's resolver as if it were a query.
+ */
+export function httpOperationsPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this address; send queries and mutations over HTTP.', {
+              extensions: { code: 'BAD_REQUEST' satisfies ErrorCode, http: { status: 400 } },
+            });
+          }
+          if (operation) return;
+          const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+          const message = request.operationName
+            ? `Unknown operation named "${request.operationName}".`
+            : operations > 1
+              ? 'Must provide operation name if query contains multiple operations.'
+              : 'Must provide an operation.';
+          throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' satisfies ErrorCode, http: { status: 400 } } });
+        },
+      };
+    },
+  };
 }
 
 /**
@@ -50,8 +139,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       if (request.method === 'GET' && url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
       if (request.method === 'GET' && url.pathname === '/ready') {
         try {
-          await options.ready();
-          return sendJson(response, 200, { status: 'ready' });
+          const details = await options.ready();
+          return sendJson(response, 200, { status: 'ready', ...details });
         } catch (error) {
           logger.warn({ err: error }, 'readiness check failed');
           return sendJson(response, 503, { status: 'unavailable' });
@@ -62,6 +151,14 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
 
       let body: unknown;
       if (request.method === 'POST') {
+        if (!isJsonBody(request)) {
+          response.setHeader('accept', 'application/json');
+          return sendJson(
+            response,
+            415,
+            graphQLErrorBody('Send the operation as JSON, with the header content-type: application/json (UTF-8).', 'UNSUPPORTED_MEDIA_TYPE'),
+          );
+        }
         const text = await readBody(request, options.maxBodyBytes);
         try {
           body = text.length > 0 ? JSON.parse(text) : {};
@@ -78,7 +175,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
         context: () => options.context(request, response),
       });
       for (const [name, value] of result.headers) response.setHeader(name, value);
-      response.statusCode = result.status ?? 200;
+      response.statusCode = statusOf(result);
       if (result.body.kind === 'complete') {
         response.end(result.body.string);
       } else {

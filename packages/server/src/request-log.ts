@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { clientCodeOf } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -12,7 +13,7 @@ export function requestLogPlugin<TContext extends BaseContext & { requestId?: st
       const started = performance.now();
       return {
         async willSendResponse({ operationName, operation, errors }) {
-          const codes = [...new Set((errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+          const codes = [...new Set((errors ?? []).map(clientCodeOf))];
           logger.info(
             {
               requestId: contextValue.requestId,

@@ -993,14 +993,19 @@ describe('bad arguments', () => {
   });
 
   it('refuses an unknown period or grouping sent as variables, naming the variable in the message', async () => {
-    // GraphQL refuses the variable before any resolver runs: a 400 whose error has the code, and no `field`.
-    const period = await askAnalytics({ from: '2031-01-01', to: '2031-01-31', period: 'YEAR' });
+    // GraphQL refuses the variable before any resolver runs: a request error whose error has the code, and no
+    // `field`; 400 for a client that accepts application/graphql-response+json, 200 for an application/json one.
+    const strictly = (args: Record<string, unknown>) =>
+      postGraphQL<{ analytics: Report }>(center.url, ANALYTICS, args, { ...bearer(tokenOf('analyst@center.demo')), accept: 'application/graphql-response+json' });
+    const period = await strictly({ from: '2031-01-01', to: '2031-01-31', period: 'YEAR' });
     expect(period.status).toBe(400);
     expect(period.data ?? null).toBeNull();
     expect(period.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT' });
     expect(period.errors![0]!.message).toBe('Variable "$period" got invalid value "YEAR"; Value "YEAR" does not exist in "AnalyticsPeriod" enum.');
+    const legacy = await askAnalytics({ from: '2031-01-01', to: '2031-01-31', period: 'YEAR' });
+    expect({ status: legacy.status, data: legacy.data, errors: legacy.errors }).toEqual({ status: 200, data: undefined, errors: period.errors });
 
-    const groupBy = await askAnalytics({ from: '2031-01-01', to: '2031-01-31', groupBy: 'UNIT' });
+    const groupBy = await strictly({ from: '2031-01-01', to: '2031-01-31', groupBy: 'UNIT' });
     expect(groupBy.status).toBe(400);
     expect(groupBy.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT' });
     expect(groupBy.errors![0]!.message).toContain('"$groupBy" got invalid value "UNIT"');
