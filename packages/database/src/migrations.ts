@@ -9,8 +9,10 @@ export async function migrateToLatest(db: Kysely<any>, migrations: Record<string
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
-    const cause = error instanceof Error ? error : new Error(String(error ?? 'unknown error'));
-    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${cause.message}`, { cause });
+    // PGlite rejects with objects that are not Errors but carry a message; keep the original as the cause.
+    const cause: unknown = error ?? new Error('unknown error');
+    const message = (cause as { message?: unknown }).message;
+    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${typeof message === 'string' ? message : String(cause)}`, { cause });
   }
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

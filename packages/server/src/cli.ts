@@ -1,7 +1,7 @@
 import { ConfigError, loadSubgraphConfig, type SubgraphConfig } from '@medport/config';
-import { openDatabase } from '@medport/database';
-import { createLogger } from './logger.js';
-import { prepareDatabase, startSubgraph, type SubgraphDefinition } from './subgraph.js';
+import { EmbeddedDatabaseError } from '@medport/database';
+import { createLogger, type Logger } from './logger.js';
+import { openSiloDatabase, startSubgraph, type SubgraphDefinition } from './subgraph.js';
 
 /** Stops on SIGINT/SIGTERM after in-flight requests finish, so a rolling restart drops nothing. */
 export function stopOnSignals(stop: () => Promise<void>, logger: { info(message: string): void }) {
@@ -35,13 +35,22 @@ export async function runDatabaseCommand<DB>(
   command: 'migrate' | 'seed',
 ): Promise<void> {
   const logger = createLogger(`medport-${definition.silo}`, config.logLevel);
-  const database = openDatabase<DB>({ name: definition.silo, url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openSiloDatabase(definition, config, logger, { seed: command === 'seed' });
   try {
-    await prepareDatabase(definition, database, command === 'seed' && { trips: config.demoTrips }, logger);
     logger.info(`${definition.silo}: ${command} done on ${database.kind}`);
   } finally {
     await database.close();
   }
+}
+
+/**
+ * Ends a process whose silo could not start. A database the operator must act on gets its message alone (it names
+ * the folder and what to do); anything else is logged with its stack, since it is a bug or an outage to look into.
+ */
+export function exitOnStartFailure(error: unknown, logger: Logger): never {
+  if (error instanceof EmbeddedDatabaseError) console.error(error.message);
+  else logger.fatal({ err: error }, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 }
 
 /**
@@ -60,11 +69,15 @@ export async function runSubgraphCli<DB, Loaders>(
     exitOnConfigError(error);
   }
   const command = argv[0] ?? 'start';
-  if (command === 'migrate' || command === 'seed') return runDatabaseCommand(definition, config, command);
-  if (command !== 'start') {
+  if (command !== 'start' && command !== 'migrate' && command !== 'seed') {
     console.error(`Unknown command "${command}". Use start, migrate or seed.`);
     process.exit(64);
   }
-  const running = await startSubgraph(definition, config);
-  stopOnSignals(running.stop, running.logger);
+  try {
+    if (command !== 'start') return await runDatabaseCommand(definition, config, command);
+    const running = await startSubgraph(definition, config);
+    stopOnSignals(running.stop, running.logger);
+  } catch (error) {
+    exitOnStartFailure(error, createLogger(`medport-${definition.silo}`, config.logLevel));
+  }
 }

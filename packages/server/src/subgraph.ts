@@ -2,14 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { createRequestAudit, type RequestAudit } from '@medport/audit';
 import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey, type Viewer } from '@medport/auth';
 import type { AuthConfig, SubgraphConfig, WorkflowConfig } from '@medport/config';
 import { eventFeedRoute, httpFeedSource, LiveEvents, OUTBOX_CHANNEL, OutboxSignal, startConsumer, type ConsumerDefinition, type FeedEvent, type RunningConsumer } from '@medport/events';
-import { migrateToLatest, openDatabase, type DatabaseHandle } from '@medport/database';
+import { embeddedDatabaseFolder, ensureEmbeddedDatabase, migrateToLatest, openDatabase, unusableEmbeddedDatabase, type DatabaseHandle } from '@medport/database';
 import { DateTime, FEDERATION_LINK, SHARED_TYPE_DEFS } from '@medport/graphql';
 import type { DocumentNode } from 'graphql';
 import { parse } from 'graphql';
@@ -18,9 +17,10 @@ import { authenticate, requireAuthenticationPlugin, type Authentication } from '
 import { serveSubgraphSubscriptions } from './subscriptions.js';
 import { requestIdOf, type RequestContext } from './context.js';
 import { formatErrorFor } from './errors.js';
-import { createGraphQLHttpServer, listen, type Listening } from './http.js';
+import { createGraphQLHttpServer, httpOperationsPlugin, listen, type Listening } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import { requestLogPlugin } from './request-log.js';
+import { vendorReportingDisabled } from './vendor-reporting.js';
 
 /** What a subgraph's resolvers receive: the request's identity, its silo's database and per-request loaders. */
 export interface SubgraphContext<DB, Loaders> extends RequestContext {
@@ -141,8 +141,8 @@ function startJob<DB>(job: BackgroundJob<DB>, db: Kysely<DB>, config: SubgraphCo
   };
 }
 
-/** Prepares a silo's database: runs migrations and, when configured, seeds the demo network. */
-export async function prepareDatabase<DB>(
+/** Runs a silo's migrations and, when asked, seeds the demo network into it if it is empty. */
+async function prepareDatabase<DB>(
   definition: SubgraphDefinition<DB, unknown>,
   database: DatabaseHandle<DB>,
   seed: { trips: number | undefined } | false,
@@ -151,6 +151,48 @@ export async function prepareDatabase<DB>(
   const applied = await migrateToLatest(database.db, definition.migrations);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   if (seed && (await definition.seedDemoData(database.db, seed.trips))) logger.info('demo data seeded');
+}
+
+/**
+ * Opens a silo's database migrated and, when `seed` is set, with the demo network in it. On the embedded default a
+ * new database is made whole before it takes its place (see `ensureEmbeddedDatabase`), and one that exists but does
+ * not open or migrate is reported with its folder and the way out instead of PGlite's own error.
+ */
+export async function openSiloDatabase<DB>(
+  definition: SubgraphDefinition<DB, unknown>,
+  config: SubgraphConfig,
+  logger: Logger,
+  options: { seed: boolean; onQuery?: (event: LogEvent) => void },
+): Promise<DatabaseHandle<DB>> {
+  const seed = options.seed && { trips: config.demoTrips };
+  const embeddedOnDisk = !config.databaseUrl && config.dataDir !== 'memory';
+  const folder = embeddedDatabaseFolder(config.dataDir, definition.silo);
+  if (embeddedOnDisk) {
+    await ensureEmbeddedDatabase(config.dataDir, definition.silo, async (buildDataDir) => {
+      logger.info({ folder }, 'creating the embedded database (first start): initialising, migrating, seeding');
+      const building = openDatabase<DB>({ name: definition.silo, dataDir: buildDataDir });
+      try {
+        await building.ping();
+        logger.info('embedded database initialised; migrating');
+        await prepareDatabase(definition, building, seed, logger);
+      } finally {
+        await building.close();
+      }
+    });
+  }
+  const database = openDatabase<DB>({
+    name: definition.silo,
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  });
+  try {
+    await prepareDatabase(definition, database, seed, logger);
+    return database;
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw embeddedOnDisk ? unusableEmbeddedDatabase(definition.silo, folder, error) : error;
+  }
 }
 
 export async function startSubgraph<DB, Loaders>(
@@ -162,18 +204,10 @@ export async function startSubgraph<DB, Loaders>(
   // Marks the async work of consumers, jobs and the feed, so that statement observers can tell it from requests.
   const background = new AsyncLocalStorage<true>();
   const onQuery = options.onQuery;
-  const database = openDatabase<DB>({
-    name: definition.silo,
-    url: config.databaseUrl,
-    dataDir: config.dataDir,
+  const database = await openSiloDatabase(definition, config, logger, {
+    seed: config.seedDemoData,
     ...(onQuery ? { onQuery: (event: LogEvent) => background.getStore() || onQuery(event) } : {}),
   });
-  try {
-    await prepareDatabase(definition, database, config.seedDemoData && { trips: config.demoTrips }, logger);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
 
   const verifier = createTokenVerifier({
     keys: definition.tokenKeys?.(database.db) ?? remoteKeys(config.auth.jwksUrl),
@@ -187,10 +221,9 @@ export async function startSubgraph<DB, Loaders>(
     formatError: formatErrorFor(logger),
     plugins: [
       requireAuthenticationPlugin(definition.publicRootFields ?? []),
+      httpOperationsPlugin<SubgraphContext<DB, Loaders>>(),
       auditOperationNamePlugin(),
-      ApolloServerPluginLandingPageDisabled(),
-      // Inline traces only serve Apollo's hosted usage reporting, which MedPort does not use.
-      ApolloServerPluginInlineTraceDisabled(),
+      ...vendorReportingDisabled<SubgraphContext<DB, Loaders>>(),
       requestLogPlugin(logger),
     ],
   });
