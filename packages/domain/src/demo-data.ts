@@ -262,23 +262,26 @@ export function buildDemoNetwork(now: Date = new Date(), tripCount: number = DEM
     };
   });
 
-  const units: DemoUnit[] = agencies.flatMap((agency, agencyIndex) =>
-    Array.from({ length: 3 + (agencyIndex % 3) + 1 }, (_, unitIndex) => {
-      const level = agency.levels[unitIndex % agency.levels.length]!;
-      return {
-        id: stableId(`${agency.slug}/unit-${unitIndex + 1}`),
-        agencyId: agency.id,
-        unitNumber: `${agency.name.split(' ').map((word) => word[0]).join('').slice(0, 3)}-${level === 'WHEELCHAIR_VAN' ? 'WV' : level}-${String(unitIndex + 1).padStart(2, '0')}`,
-        level,
-        capabilities: LEVEL_EQUIPMENT[level],
-        status: 'AVAILABLE' as UnitStatus,
-        latitude: jitter(agency.base.latitude, 0.05),
-        longitude: jitter(agency.base.longitude, 0.05),
-        shiftStart: unitIndex % 2 === 0 ? '07:00' : '19:00',
-        shiftEnd: unitIndex % 2 === 0 ? '19:00' : '07:00',
-      };
-    }),
-  );
+  const units: DemoUnit[] = [];
+  /** A new unit of the agency, numbered after its others. */
+  const addUnit = (agency: DemoAgency, level: TransportLevel): DemoUnit => {
+    const number = units.filter((unit) => unit.agencyId === agency.id).length + 1;
+    const unit: DemoUnit = {
+      id: stableId(`${agency.slug}/unit-${number}`),
+      agencyId: agency.id,
+      unitNumber: `${agency.name.split(' ').map((word) => word[0]).join('').slice(0, 3)}-${level === 'WHEELCHAIR_VAN' ? 'WV' : level}-${String(number).padStart(2, '0')}`,
+      level,
+      capabilities: LEVEL_EQUIPMENT[level],
+      status: 'AVAILABLE',
+      latitude: jitter(agency.base.latitude, 0.05),
+      longitude: jitter(agency.base.longitude, 0.05),
+      shiftStart: number % 2 === 1 ? '07:00' : '19:00',
+      shiftEnd: number % 2 === 1 ? '19:00' : '07:00',
+    };
+    units.push(unit);
+    return unit;
+  };
+  for (const agency of agencies) for (const level of agency.levels) for (let count = 0; count < 3; count++) addUnit(agency, level);
 
   const user = (email: string, name: string, role: UserRole, hospitalId: string | null, agencyId: string | null): DemoUser => ({
     id: stableId(`user/${email}`),
@@ -384,10 +387,13 @@ export function buildDemoNetwork(now: Date = new Date(), tripCount: number = DEM
     if (winner && milestones.some((milestone) => milestone.status === 'ASSIGNED')) {
       const agencyUnits = units.filter((unit) => unit.agencyId === winner.id && unit.level === transportLevel);
       const candidates = agencyUnits.length > 0 ? agencyUnits : units.filter((unit) => unit.agencyId === winner.id);
-      const free = candidates.find((unit) => !busyUnits.has(unit.id));
-      const unit = open && target !== 'COMPLETED' && free ? free : pick(candidates);
+      // A trip under way has a unit nobody else has (a new one when the agency has none free); past trips any.
+      const underWay = open && target !== 'COMPLETED';
+      const unit = underWay
+        ? (candidates.find((candidate) => candidate.level === transportLevel && !busyUnits.has(candidate.id)) ?? addUnit(winner, transportLevel))
+        : pick(candidates);
       assignedUnitId = unit.id;
-      if (open && target !== 'COMPLETED' && free) busyUnits.add(unit.id);
+      if (underWay) busyUnits.add(unit.id);
     }
 
     trips.push({
@@ -426,6 +432,13 @@ export function buildDemoNetwork(now: Date = new Date(), tripCount: number = DEM
   }
   const idleUnits = units.filter((unit) => unit.status === 'AVAILABLE');
   if (idleUnits.length > 2) idleUnits[idleUnits.length - 1]!.status = 'OUT_OF_SERVICE';
+  // Every agency keeps two free units of each level it provides: a dispatcher trying the README assigns one.
+  for (const agency of agencies) {
+    for (const level of agency.levels) {
+      const free = units.filter((unit) => unit.agencyId === agency.id && unit.level === level && unit.status === 'AVAILABLE').length;
+      for (let count = free; count < 2; count++) addUnit(agency, level);
+    }
+  }
 
   return { hospitals, facilities, agencies, units, users, preferences, trips };
 }

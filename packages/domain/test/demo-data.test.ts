@@ -57,4 +57,25 @@ describe('demo network', () => {
       }
     }
   });
+  it('gives every trip under way a unit of its own', () => {
+    const UNDER_WAY = new Set(['ASSIGNED', 'EN_ROUTE', 'AT_PICKUP', 'TRANSPORTING', 'AT_DESTINATION']);
+    const active = network.trips.filter((trip) => UNDER_WAY.has(trip.status));
+    expect(active.length).toBeGreaterThan(10);
+    for (const trip of active) {
+      const unit = network.units.find((candidate) => candidate.id === trip.assignedUnitId)!;
+      expect(unit.agencyId).toBe(trip.assignedAgencyId);
+      expect(unit.status).not.toBe('AVAILABLE');
+    }
+    const units = active.map((trip) => trip.assignedUnitId);
+    expect(new Set(units).size).toBe(units.length);
+  });
+
+  it('leaves every agency free units of each level it provides, so a dispatcher can assign one', () => {
+    for (const agency of network.agencies) {
+      for (const level of agency.levels) {
+        const free = network.units.filter((unit) => unit.agencyId === agency.id && unit.level === level && unit.status === 'AVAILABLE');
+        expect(free.length, `${agency.name} ${level}`).toBeGreaterThanOrEqual(2);
+      }
+    }
+  });
 });

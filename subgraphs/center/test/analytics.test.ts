@@ -771,7 +771,8 @@ describe('ten trips of August 2031', () => {
       const cases: [Record<string, string>, string][] = [
         [{ from: '2031-08-31', to: '2031-08-01' }, 'from'],
         [{ from: '2031-02-30', to: '2031-03-31' }, 'from'],
-        [{ from: '2031-08-01' }, 'to'],
+        // Without an end the report ends today, before this start.
+        [{ from: '2031-08-01' }, 'from'],
         [{ ...AUGUST, period: 'YEAR' }, 'period'],
         [{ ...AUGUST, groupBy: 'UNIT' }, 'groupBy'],
       ];
@@ -949,14 +950,25 @@ describe('rebuilding the rollups from the facts', () => {
   });
 });
 
+describe('a report without dates', () => {
+  it('covers the last 30 days up to today in the network time zone; with only a start, up to today', async () => {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const thirtiethDay = new Date(`${today}T00:00:00Z`);
+    thirtiethDay.setUTCDate(thirtiethDay.getUTCDate() - 29);
+    expect(await report({ period: 'WEEK' })).toMatchObject({ from: thirtiethDay.toISOString().slice(0, 10), to: today, period: 'WEEK' });
+    expect(await report({ from: '2026-01-01' })).toMatchObject({ from: '2026-01-01', to: today });
+    expect(await report({ to: '2031-03-31' })).toMatchObject({ from: '2031-03-02', to: '2031-03-31' });
+  });
+});
+
 describe('bad arguments', () => {
   const errorOf = async (args: Record<string, unknown>) => firstError(await askAnalytics(args));
 
-  it('refuses a range without both ends, naming the missing one', async () => {
-    expect(await errorOf({ to: '2031-01-31' })).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
-    expect(await errorOf({ from: '2031-01-01' })).toEqual({ code: 'BAD_USER_INPUT', field: 'to' });
+  it('refuses a blank end, naming it, and a start after today when the end is left out', async () => {
     expect(await errorOf({ from: '2031-01-01', to: '  ' })).toEqual({ code: 'BAD_USER_INPUT', field: 'to' });
-    expect(await errorOf({})).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
+    expect(await errorOf({ from: '', to: '2031-01-31' })).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
+    // Left out, `to` is today: a start in the future is a range that ends before it starts.
+    expect(await errorOf({ from: '2199-01-01' })).toEqual({ code: 'BAD_USER_INPUT', field: 'from' });
   });
 
   it('refuses a range that ends before it starts', async () => {

@@ -9,7 +9,7 @@ import type { CenterDatabase } from '../../database.js';
 import { readSettings } from '../system/settings.js';
 import { analyticsTimeZone } from './analytics.config.js';
 import { countTripsByStatus, readRollups, resetForReplay, type RollupSelection } from './analytics.repository.js';
-import { daysBetween, parseLocalDate, periodStartOf, periodsWithin, PERIODS, type LocalDate, type Period } from './calendar.js';
+import { addDays, daysBetween, localDateOf, parseLocalDate, periodStartOf, periodsWithin, PERIODS, type LocalDate, type Period } from './calendar.js';
 import { addCounts, emptyCounts, isZero, kpisOf, type Dimension, type RollupCounts, type RollupRow, type TripKpis } from './rollups.js';
 
 export interface NetworkSummary {
@@ -76,10 +76,13 @@ export interface AnalyticsReport extends ReportRange {
 const FIRST_DAY = '2000-01-01';
 const LAST_DAY = '2199-12-31';
 
-function requireLocalDate(value: string | null | undefined, field: string): LocalDate {
-  if (value === null || value === undefined || value.trim() === '') {
-    throw badInput(`\`${field}\` is required: a report covers a range with both ends, written YYYY-MM-DD.`, field);
-  }
+/** The days a report covers when it names no start: the last 30, its end included. */
+export const DEFAULT_RANGE_DAYS = 30;
+
+/** A day argument: absent means the default the caller gives; anything else must be a day written YYYY-MM-DD. */
+function localDateOr(value: string | null | undefined, field: string, fallback: () => LocalDate): LocalDate {
+  if (value === null || value === undefined) return fallback();
+  if (value.trim() === '') throw badInput(`\`${field}\` must be a calendar date written YYYY-MM-DD, or left out.`, field);
   if (!parseLocalDate(value.trim())) throw badInput(`\`${field}\` must be a calendar date written YYYY-MM-DD, e.g. 2026-03-31.`, field);
   // Trips have dates of this century and the next; a year like 9999 only makes the calendar run off its end.
   if (value.trim() < FIRST_DAY || value.trim() > LAST_DAY) throw badInput(`\`${field}\` must lie between ${FIRST_DAY} and ${LAST_DAY}.`, field);
@@ -92,10 +95,16 @@ function requireChoice<T extends string>(value: string | null | undefined, choic
   return value as T;
 }
 
-/** Checks a report's range and period: both ends given, in order, and not longer than the period allows. */
-export function requireReportRange(args: ReportArgs): ReportRange {
-  const from = requireLocalDate(args.from, 'from');
-  const to = requireLocalDate(args.to, 'to');
+/**
+ * A report's range and period, checked: in order and not longer than the period allows. Left out, `to` is today and
+ * `from` the 30th day up to `to` (both in the network's time zone), so that a report asked for without dates shows
+ * the recent weeks, whenever it is asked.
+ */
+export function requireReportRange(args: ReportArgs, today: () => LocalDate = () => localDateOf(new Date(), analyticsTimeZone())): ReportRange {
+  // A given start is checked first, so that an error names the first bad argument.
+  const givenFrom = args.from === null || args.from === undefined ? null : localDateOr(args.from, 'from', today);
+  const to = localDateOr(args.to, 'to', today);
+  const from = givenFrom ?? addDays(to, -(DEFAULT_RANGE_DAYS - 1));
   const period = requireChoice(args.period, PERIODS, 'period') ?? 'MONTH';
   if (from > to) throw badInput('`from` must not be after `to`.', 'from');
   if (daysBetween(from, to) > MAX_RANGE_DAYS[period]) {
