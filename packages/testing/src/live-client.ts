@@ -16,7 +16,8 @@ export interface LiveConnection {
    * ended; never on `dispose`.
    */
   closed: Promise<Closed>;
-  subscribe<Data = any>(query: string, variables?: Record<string, unknown>): LiveSubscription<Data>;
+  /** `operationName` picks one operation of a document that holds several (as an IDE sends a whole tab). */
+  subscribe<Data = any>(query: string, variables?: Record<string, unknown>, operationName?: string): LiveSubscription<Data>;
   dispose(): Promise<void>;
 }
 
@@ -46,14 +47,14 @@ export function openLiveConnection(url: string, token: string | null, options: {
   return {
     client,
     closed,
-    subscribe<Data = any>(query: string, variables: Record<string, unknown> = {}): LiveSubscription<Data> {
+    subscribe<Data = any>(query: string, variables: Record<string, unknown> = {}, operationName?: string): LiveSubscription<Data> {
       const results: ExecutionResult<Data>[] = [];
       const waiters = new Set<() => void>();
       let markEnded!: (value: unknown) => void;
       const ended = new Promise<unknown>((resolve) => (markEnded = resolve));
       const wake = () => waiters.forEach((waiter) => waiter());
       const unsubscribe = client.subscribe<Data>(
-        { query, variables },
+        { query, variables, ...(operationName ? { operationName } : {}) },
         {
           next: (result) => {
             results.push(result as ExecutionResult<Data>);
