@@ -16,7 +16,22 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** The gateway's `GET /ready`, next to its /graphql. */
+const gatewayReadiness = async () => {
+  const response = await fetch(new URL('/ready', stack.gatewayUrl));
+  return { status: response.status, body: await response.json() };
+};
+
 describe('a silo that is down', () => {
+  it('leaves the gateway ready, with its readiness naming the subgraph it cannot reach', async () => {
+    expect(await gatewayReadiness()).toEqual({ status: 200, body: { status: 'ready', subgraphs: { hospital: 'ready', ems: 'ready', center: 'ready' } } });
+    await stack.stopSubgraph('ems');
+    // Probes are reused for a second; a load balancer asking again soon after sees the change.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await gatewayReadiness()).toEqual({ status: 200, body: { status: 'degraded', subgraphs: { hospital: 'ready', ems: 'unavailable', center: 'ready' } } });
+    await stack.restartSubgraph('ems');
+  });
+
   it('leaves the rest of the answer intact and names the missing service', async () => {
     const query = `{ transportRequests(first: 20, filter: { status: [COMPLETED] }) { nodes { id status origin { name } hospital { name } assignedAgency { name } } } }`;
     const healthy: any = await execute(query);
