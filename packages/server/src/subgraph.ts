@@ -167,8 +167,10 @@ export async function openSiloDatabase<DB>(
   const seed = options.seed && { trips: config.demoTrips };
   const embeddedOnDisk = !config.databaseUrl && config.dataDir !== 'memory';
   const folder = embeddedDatabaseFolder(config.dataDir, definition.silo);
+  // A database built just now was migrated and seeded while it was built.
+  let builtNow = false;
   if (embeddedOnDisk) {
-    await ensureEmbeddedDatabase(config.dataDir, definition.silo, async (buildDataDir) => {
+    const outcome = await ensureEmbeddedDatabase(config.dataDir, definition.silo, async (buildDataDir) => {
       logger.info({ folder }, 'creating the embedded database (first start): initialising, migrating, seeding');
       const building = openDatabase<DB>({ name: definition.silo, dataDir: buildDataDir });
       try {
@@ -179,6 +181,7 @@ export async function openSiloDatabase<DB>(
         await building.close();
       }
     });
+    builtNow = outcome === 'created';
   }
   const database = openDatabase<DB>({
     name: definition.silo,
@@ -187,7 +190,7 @@ export async function openSiloDatabase<DB>(
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
   });
   try {
-    await prepareDatabase(definition, database, seed, logger);
+    if (!builtNow) await prepareDatabase(definition, database, seed, logger);
     return database;
   } catch (error) {
     await database.close().catch(() => {});

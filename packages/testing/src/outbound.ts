@@ -15,7 +15,8 @@ export interface OutboundAttempt {
 
 /** Environment that makes a Node process, and every Node process it starts, record its outbound attempts to `logFile`. */
 export function recordOutboundTo(logFile: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const options = [env.NODE_OPTIONS, `--import ${OUTBOUND_RECORDER}`].filter(Boolean).join(' ');
+  // Quoted: NODE_OPTIONS splits on spaces, and a checkout's path may hold some.
+  const options = [env.NODE_OPTIONS, `--import "${OUTBOUND_RECORDER}"`].filter(Boolean).join(' ');
   return { ...env, NODE_OPTIONS: options, MEDPORT_OUTBOUND_LOG: logFile };
 }
 
