@@ -82,6 +82,25 @@ export type TenantScope =
   /** No caller, or a tenant account whose token names no tenant: it sees no tenant's records. */
   | { readonly kind: 'NONE' };
 
+/**
+ * Whether a caller sees a trip: center staff every trip, a hospital's accounts their hospital's, an agency's those
+ * assigned to it (patient details reach an agency only once it serves the trip). The hospital silo, which holds the
+ * trips, applies the same rule in SQL; ems applies it before it refers a caller to a trip, so that it never hands
+ * out a reference the hospital would refuse to resolve.
+ */
+export function seesTrip(scope: TenantScope, trip: { hospitalId: string; assignedAgencyId: string | null }): boolean {
+  switch (scope.kind) {
+    case 'ALL':
+      return true;
+    case 'HOSPITAL':
+      return sameId(trip.hospitalId, scope.hospitalId);
+    case 'AGENCY':
+      return sameId(trip.assignedAgencyId, scope.agencyId);
+    case 'NONE':
+      return false;
+  }
+}
+
 /** The scope of a caller, derived from its token alone; an anonymous caller's is NONE. */
 export function tenantScopeOf(viewer: Viewer | null): TenantScope {
   if (!viewer) return { kind: 'NONE' };

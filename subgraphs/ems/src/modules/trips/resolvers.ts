@@ -1,3 +1,4 @@
+import { seesTrip, tenantScopeOf } from '@medport/auth';
 import type { PageArgs } from '@medport/graphql';
 import type { TransportStatus } from '@medport/domain';
 import type { EmsContext } from '../../context.js';
@@ -18,6 +19,14 @@ interface TransportRequestReference {
 }
 
 const reference = (__typename: 'Hospital' | 'Facility', id: string) => ({ __typename, id });
+
+/**
+ * The hospital's trip, for a caller who may see it there; null otherwise. The hospital would resolve a reference
+ * outside the caller's scope to nothing, and the gateway would report the missing fields of a trip it was promised.
+ */
+function tripReference(context: EmsContext, trip: TripRow): TransportRequestReference | null {
+  return seesTrip(tenantScopeOf(context.viewer), { hospitalId: trip.hospital_id, assignedAgencyId: trip.assigned_agency_id }) ? { id: trip.id } : null;
+}
 
 export const tripResolvers = {
   Query: {
@@ -49,15 +58,17 @@ export const tripResolvers = {
   },
   AgencyResponse: {
     agency: (response: TripResponseRow, _: unknown, context: EmsContext) => context.loaders.agency.load(response.agency_id),
-    trip: (response: TripResponseRow): TransportRequestReference => ({ id: response.trip_id }),
+    trip: async (response: TripResponseRow, _: unknown, context: EmsContext) => {
+      const trip = await context.loaders.tripCopy.load(response.trip_id);
+      return trip ? tripReference(context, trip) : null;
+    },
     etaMinutes: (response: TripResponseRow) => response.eta_minutes,
     bidAmount: (response: TripResponseRow) => response.bid_amount,
     declineReason: (response: TripResponseRow) => response.decline_reason,
     respondedAt: (response: TripResponseRow) => response.responded_at,
   },
   TripOffer: {
-    // The hospital decides whether the caller sees the trip itself (it resolves the reference in its own scope).
-    trip: (trip: TripRow): TransportRequestReference => ({ id: trip.id }),
+    trip: (trip: TripRow, _: unknown, context: EmsContext) => tripReference(context, trip),
     hospital: (trip: TripRow) => reference('Hospital', trip.hospital_id),
     origin: (trip: TripRow) => reference('Facility', trip.origin_facility_id),
     destination: (trip: TripRow) => reference('Facility', trip.destination_facility_id),

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import { rowsByGroup } from '@medport/graphql';
+import { rowsByGroup, rowsById } from '@medport/graphql';
 import type { EmsDatabase } from '../../database.js';
 import type { ResponseReach } from '../../scope.js';
-import { findResponsesByTripIds } from './trips.repository.js';
+import { findResponsesByTripIds, findTripsByIds } from './trips.repository.js';
 
 export function createTripLoaders(db: Kysely<EmsDatabase>, reach: ResponseReach) {
   return {
@@ -10,5 +10,7 @@ export function createTripLoaders(db: Kysely<EmsDatabase>, reach: ResponseReach)
       (tripIds) => findResponsesByTripIds(db, reach, tripIds),
       (row) => row.trip_id,
     ),
+    /** This silo's copies of trips, for deciding whether a caller may be referred to the hospital's trip. */
+    tripCopy: rowsById((ids) => findTripsByIds(db, ids)),
   };
 }

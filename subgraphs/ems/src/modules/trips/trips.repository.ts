@@ -52,6 +52,11 @@ export function lockTrip(trx: Executor<EmsDatabase>, id: string): Promise<TripRo
   return trx.selectFrom('trips').selectAll().where('id', '=', id).forUpdate().modifyEnd(label('lockTrip')).executeTakeFirst();
 }
 
+/** The copies of these trips (well-formed ids: the loader that calls it leaves the others out). */
+export function findTripsByIds(db: Executor<EmsDatabase>, ids: readonly string[]): Promise<TripRow[]> {
+  return db.selectFrom('trips').selectAll().where('id', 'in', ids).modifyEnd(label('findTripsByIds')).execute();
+}
+
 /** The copy of a trip as it is now (no lock), for what a live subscription delivers. */
 export function findTrip(db: Executor<EmsDatabase>, id: string): Promise<TripRow | undefined> {
   return db.selectFrom('trips').selectAll().where('id', '=', id).modifyEnd(label('findTrip')).executeTakeFirst();

@@ -1,4 +1,4 @@
-import type { TenantScope } from '@medport/auth';
+import { seesTrip, type TenantScope } from '@medport/auth';
 import type { TransportRequestRow } from './transport-requests.table.js';
 
 /**
@@ -14,14 +14,5 @@ export type TripScope = TenantScope;
  * leaves the service, should a future path ever hand out a row it did not read through the scope.
  */
 export function isInTripScope(scope: TripScope, trip: Pick<TransportRequestRow, 'hospital_id' | 'assigned_agency_id'>): boolean {
-  switch (scope.kind) {
-    case 'ALL':
-      return true;
-    case 'HOSPITAL':
-      return trip.hospital_id === scope.hospitalId;
-    case 'AGENCY':
-      return trip.assigned_agency_id === scope.agencyId;
-    case 'NONE':
-      return false;
-  }
+  return seesTrip(scope, { hospitalId: trip.hospital_id, assignedAgencyId: trip.assigned_agency_id });
 }
