@@ -15,7 +15,7 @@ import {
   lockTrip,
   updateTrip,
 } from './trips.repository.js';
-import { endOffers, withdrawOffersForLevel } from './trips.offers.js';
+import { endOffers, withdrawAcceptance, withdrawOffersForLevel } from './trips.offers.js';
 import type { TripRow } from './trips.table.js';
 
 /**
@@ -121,7 +121,11 @@ export async function onTripStatusChanged(trx: Transaction<EmsDatabase>, event: 
   // ends are final, and the silos settle on the hospital's.
   const settlesOnHospitalsEnd = trip.status === 'EXPIRED' && change.status === 'CANCELLED';
   if (!canReach(trip.status, change.status) && !settlesOnHospitalsEnd) return;
-  await updateTrip(trx, trip.id, { status: change.status });
+  // The hospital's cancellation wins over an acceptance it had not applied when it cancelled (ems was down, or the
+  // two crossed): the hospital's trip has no agency, so neither has the copy, and every silo agrees nobody held it.
+  const acceptanceLost = change.status === 'CANCELLED' && change.agencyId === null && trip.assigned_agency_id !== null;
+  await updateTrip(trx, trip.id, { status: change.status, ...(acceptanceLost ? { assigned_agency_id: null, assigned_unit_id: null } : {}) });
   await endOffers(trx, [trip.id], change.status === 'EXPIRED' ? 'OFFER_EXPIRED' : 'TRIP_CANCELLED', new Date(change.occurredAt));
+  if (acceptanceLost) await withdrawAcceptance(trx, trip.id, new Date(change.occurredAt));
   if (trip.assigned_unit_id) await unitFollowsTrip(trx, trip.assigned_unit_id, change.status);
 }

@@ -2,7 +2,7 @@ import type { OfferEndReason, TransportLevel } from '@medport/domain';
 import { publishEvents } from '@medport/events';
 import type { Transaction } from 'kysely';
 import type { EmsDatabase } from '../../database.js';
-import { endPendingResponses, withdrawOffersToAgenciesWithoutLevel, type EndedOffer } from './trips.repository.js';
+import { endPendingResponses, withdrawAcceptedResponse, withdrawOffersToAgenciesWithoutLevel, type EndedOffer } from './trips.repository.js';
 
 /**
  * Tells the agencies whose offers just ended that they can no longer accept (`TripOffersEnded`, one event per trip):
@@ -22,6 +22,12 @@ async function announceEndedOffers(trx: Transaction<EmsDatabase>, ended: readonl
 export async function endOffers(trx: Transaction<EmsDatabase>, tripIds: readonly string[], reason: OfferEndReason, at = new Date()): Promise<void> {
   const ended = await endPendingResponses(trx, tripIds, reason === 'OFFER_EXPIRED' ? 'EXPIRED' : 'WITHDRAWN');
   await announceEndedOffers(trx, ended, reason, at);
+}
+
+/** Takes a trip back from the agency that accepted it, because the hospital's cancellation came first, and says so. */
+export async function withdrawAcceptance(trx: Transaction<EmsDatabase>, tripId: string, at: Date): Promise<void> {
+  const withdrawn = await withdrawAcceptedResponse(trx, tripId);
+  await announceEndedOffers(trx, withdrawn, 'TRIP_CANCELLED', at);
 }
 
 /** Withdraws a trip's waiting offers from agencies that cannot serve its new level, and says so. */

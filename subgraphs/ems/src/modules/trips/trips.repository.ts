@@ -167,6 +167,18 @@ export function endPendingResponses(
     .execute();
 }
 
+/** Withdraws a trip's accepted answer (the hospital cancelled the trip before it learned of the acceptance). */
+export function withdrawAcceptedResponse(trx: Executor<EmsDatabase>, tripId: string): Promise<EndedOffer[]> {
+  return trx
+    .updateTable('trip_responses')
+    .set({ status: 'WITHDRAWN', updated_at: new Date() })
+    .where('trip_id', '=', tripId)
+    .where('status', '=', 'ACCEPTED')
+    .returning(['trip_id', 'agency_id'])
+    .modifyEnd(label('withdrawAcceptedResponse'))
+    .execute();
+}
+
 /** Withdraws the offers of a trip still waiting for an answer from agencies that do not provide `level`. */
 export function withdrawOffersToAgenciesWithoutLevel(trx: Executor<EmsDatabase>, tripId: string, level: TransportLevel): Promise<EndedOffer[]> {
   return trx
