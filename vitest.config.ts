@@ -14,6 +14,9 @@ export default defineConfig({
     globalSetup: ['./tests/support/global-setup.ts'],
     // Each file starts its own services on free ports and its own databases, so files run in parallel.
     pool: 'forks',
+    // The suite signs in hundreds of times, each a password check: at production cost (PASSWORD_HASH_COST 17, about
+    // 0.4 s of a core each) that alone would add minutes. Tests of the hashing itself state the parameters they use.
+    env: { PASSWORD_HASH_COST: '10' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', './tests/support/summary-reporter.ts'],

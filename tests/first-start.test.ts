@@ -95,8 +95,8 @@ describe('the first start on the embedded default', () => {
       const quickStart = await launch({ via: 'pnpm' });
       await quickStart.waitForLine(/MedPort is up/);
       await expectWholeDemoNetwork(quickStart.gatewayUrl);
-      // The builds that the killed starts left behind are gone.
-      expect(readdirSync(dataDir).sort()).toEqual(['center', 'ems', 'hospital']);
+      // The builds that the killed starts left behind are gone; beside the databases is the silos' generated secret.
+      expect(readdirSync(dataDir).sort()).toEqual(['center', 'ems', 'events-secret', 'hospital']);
 
       quickStart.signalGroup('SIGINT');
       await quickStart.exited;

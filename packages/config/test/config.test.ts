@@ -13,6 +13,15 @@ describe('subgraph configuration', () => {
     expect(config).toMatchObject({ port: 5001, databaseUrl: 'postgres://u:p@db:5432/hospital', seedDemoData: false });
   });
 
+  it('believes forwarded client addresses from loopback unless told otherwise, and refuses what is no address or block', () => {
+    expect(loadSubgraphConfig('center', 4003, {}).trustedProxies).toEqual(['127.0.0.1', '::1']);
+    expect(loadSubgraphConfig('center', 4003, { TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8,192.0.2.7' }).trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    expect(loadSubgraphConfig('center', 4003, { TRUSTED_PROXIES: 'none' }).trustedProxies).toEqual([]);
+    for (const wrong of ['gateway', '10.0.0.0/33', '10.0.0.1/8/8', 'fd00::/129', '10.0.0.0/x']) {
+      expect(() => loadSubgraphConfig('center', 4003, { TRUSTED_PROXIES: wrong }), wrong).toThrow(/TRUSTED_PROXIES/);
+    }
+  });
+
   it('lists every problem at once', () => {
     let error: unknown;
     try {

@@ -6,6 +6,7 @@ import * as signInAttempts from './0004_sign_in_attempts.js';
 import * as events from './0005_events.js';
 import * as registrationsAndTripFacts from './0006_registrations_and_trip_facts.js';
 import * as tripRollups from './0007_trip_rollups.js';
+import * as signInAttemptClients from './0008_sign_in_attempt_clients.js';
 
 /** The center silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_events': events,
   '0006_registrations_and_trip_facts': registrationsAndTripFacts,
   '0007_trip_rollups': tripRollups,
+  '0008_sign_in_attempt_clients': signInAttemptClients,
 };

@@ -7,9 +7,9 @@ import { decodeJwt } from 'jose';
 import { AuditAction } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import type { CenterDatabase } from '../../database.js';
-import { SCRYPT_PARAMETERS, verifyPassword } from '../users/passwords.js';
+import { currentScryptParameters, hashPassword, isPasswordHash, needsRehash, verifyPassword } from '../users/passwords.js';
 import { MAX_PASSWORD_LENGTH } from '../users/users.manager.js';
-import { EVERY_USER, findUserForSignIn, findUsersByIds, recordSignIn } from '../users/users.repository.js';
+import { EVERY_USER, findUserForSignIn, findUsersByIds, recordSignIn, replacePasswordHash } from '../users/users.repository.js';
 import type { UserRow } from '../users/users.table.js';
 import {
   insertRefreshToken,
@@ -19,6 +19,7 @@ import {
   revokeRefreshTokenFamilyOfHash,
 } from './auth.repository.js';
 import { ACCESS_TOKEN_TTL_SECONDS, activeSigningKey, rotateSigningKey } from './keys.js';
+import { admitClientAttempt, clientKeyOf, signInClientHash, withPasswordCheckSlot } from './sign-in-limits.js';
 import { admitSignInAttempt, clearSignInFailures, signInAttemptKey } from './sign-in-throttle.js';
 
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -32,11 +33,18 @@ const SIGN_IN_REFUSED = 'Email or password is wrong.';
 const SIGN_IN_THROTTLED = 'Too many failed sign-ins; try again in a few minutes.';
 const REFRESH_REFUSED = 'The refresh token is not valid; sign in again.';
 
+let dummyPasswordHash: string | undefined;
+
 /**
- * A well-formed hash (current parameters, full-length key) of no password: an unknown email runs the same scrypt
- * verification against it as a known one, so the time a refusal takes does not tell whether the account exists.
+ * A well-formed hash (current parameters, full-length key) of no password: an unknown email, or an account with no
+ * usable password, runs the same scrypt verification against it as a known one, so the time a refusal takes does
+ * not tell whether the account exists.
  */
-const DUMMY_PASSWORD_HASH = `scrypt$${SCRYPT_PARAMETERS.N}$${SCRYPT_PARAMETERS.r}$${SCRYPT_PARAMETERS.p}$${Buffer.alloc(16, 0x5a).toString('base64')}$${Buffer.alloc(64, 0xa5).toString('base64')}`;
+function unmatchableHash(): string {
+  const { N, r, p } = currentScryptParameters();
+  dummyPasswordHash ??= `scrypt$${N}$${r}$${p}$${Buffer.alloc(16, 0x5a).toString('base64')}$${Buffer.alloc(64, 0xa5).toString('base64')}`;
+  return dummyPasswordHash;
+}
 
 export interface AuthPayload {
   accessToken: string;
@@ -83,19 +91,61 @@ async function issueTokens(
 /** Why a sign-in was refused, for the audit trail only: the caller is told nothing of it. */
 type SignInRefusal = 'UNKNOWN_ACCOUNT' | 'WRONG_PASSWORD' | 'INACTIVE_ACCOUNT' | 'THROTTLED';
 
+type SignInAccount = NonNullable<Awaited<ReturnType<typeof findUserForSignIn>>>;
+
+interface PasswordCheck {
+  admitted: boolean;
+  account: SignInAccount | undefined;
+  matches: boolean;
+  /** The password hashed with the current parameters, when it was right and its stored hash has others. */
+  upgradedHash: string | null;
+}
+
 /**
- * Signs in. Every attempt leaves one LOGIN row in the audit trail: ALLOWED with the account as actor, written in the
- * transaction that opens the session; DENIED with the account's id when there is one and the reason, but never the
- * email or password typed (an unknown email may be someone's password typed in the wrong box).
+ * The throttle's admission and the password check, in one of the few password-check slots (sign-in-limits.ts). The
+ * cost is that of one scrypt at the current parameters on every path, whatever is wrong: an unknown email or an
+ * account without a usable password checks against an unmatchable hash, and a hash with other parameters than the
+ * current ones (older, cheaper ones) is followed by a rehash of the right password or, for any refusal, by a check
+ * against the unmatchable hash.
+ */
+function checkPassword(context: CenterContext, normalizedEmail: string, password: string, attemptKey: string, clientHash: string): Promise<PasswordCheck> {
+  return withPasswordCheckSlot(async () => {
+    const admitted = await admitSignInAttempt(context.db, attemptKey, clientHash);
+    const account = normalizedEmail.length <= 254 ? await findUserForSignIn(context.db, normalizedEmail) : undefined;
+    if (!admitted) return { admitted, account, matches: false, upgradedHash: null };
+    // No account has a password this long, so it cannot match; checking '' instead keeps the cost the same.
+    const tooLong = [...password].length > MAX_PASSWORD_LENGTH;
+    const stored = account && isPasswordHash(account.password_hash) ? account.password_hash : unmatchableHash();
+    const matches = (await verifyPassword(tooLong ? '' : password, stored)) && !tooLong;
+    let upgradedHash: string | null = null;
+    if (needsRehash(stored)) {
+      if (matches && account?.is_active) upgradedHash = await hashPassword(password);
+      else await verifyPassword('', unmatchableHash());
+    }
+    return { admitted, account, matches, upgradedHash };
+  });
+}
+
+/**
+ * Signs in. Every attempt the limits let through leaves one LOGIN row in the audit trail: ALLOWED with the account
+ * as actor, written in the transaction that opens the session; DENIED with the account's id when there is one and
+ * the reason, but never the email or password typed (an unknown email may be someone's password typed in the wrong
+ * box).
  *
- * Password guessing is throttled per email (sign-in-throttle.ts), known or not: once an email has had too many
- * failures lately, its attempts are refused (THROTTLED) without checking the password, even a right one.
+ * First come the limits of sign-in-limits.ts, which cost no database work: a client address that has made too many
+ * attempts, or a service already checking too many passwords, gets TOO_MANY_REQUESTS and nothing else happens.
+ * Password guessing is then throttled per email and client address (sign-in-throttle.ts), known email or not: once
+ * an email has had too many failures lately, from that client or from all of them, its attempts are refused
+ * (THROTTLED) without checking the password, even a right one. A right password whose hash has older parameters
+ * is rehashed, and the new hash stored with the sign-in.
  */
 export async function login(context: CenterContext, email: string, password: string): Promise<AuthPayload> {
+  const clientKey = clientKeyOf(context.clientAddress);
+  admitClientAttempt(clientKey);
   const normalizedEmail = email.trim().toLowerCase();
   const attemptKey = signInAttemptKey(normalizedEmail);
-  const admitted = await admitSignInAttempt(context.db, attemptKey);
-  const account = normalizedEmail.length <= 254 ? await findUserForSignIn(context.db, normalizedEmail) : undefined;
+  const clientHash = signInClientHash(clientKey);
+  const { admitted, account, matches, upgradedHash } = await checkPassword(context, normalizedEmail, password, attemptKey, clientHash);
   if (!admitted) {
     await context.audit.append({
       action: AuditAction.LOGIN,
@@ -106,11 +156,7 @@ export async function login(context: CenterContext, email: string, password: str
     });
     throw unauthenticated(SIGN_IN_THROTTLED);
   }
-  // No account has a password this long, so it cannot match; checking '' instead keeps the cost the same.
-  const tooLong = [...password].length > MAX_PASSWORD_LENGTH;
-  // Exactly one scrypt verification on every path, whatever is wrong.
-  const matches = await verifyPassword(tooLong ? '' : password, account?.password_hash ?? DUMMY_PASSWORD_HASH);
-  const refusal: SignInRefusal | null = !account ? 'UNKNOWN_ACCOUNT' : !matches || tooLong ? 'WRONG_PASSWORD' : !account.is_active ? 'INACTIVE_ACCOUNT' : null;
+  const refusal: SignInRefusal | null = !account ? 'UNKNOWN_ACCOUNT' : !matches ? 'WRONG_PASSWORD' : !account.is_active ? 'INACTIVE_ACCOUNT' : null;
   if (!account || refusal) {
     await context.audit.append({
       action: AuditAction.LOGIN,
@@ -126,7 +172,9 @@ export async function login(context: CenterContext, email: string, password: str
   return context.db.transaction().execute(async (trx) => {
     const { password_hash: _, ...known } = account;
     const user = (await recordSignIn(trx, account.id)) ?? known;
-    await clearSignInFailures(trx, attemptKey);
+    // Only over the hash that was checked: a password changed meanwhile is not overwritten with the old one.
+    if (upgradedHash) await replacePasswordHash(trx, account.id, account.password_hash, upgradedHash);
+    await clearSignInFailures(trx, attemptKey, clientHash);
     const session = await issueTokens(trx, context, key, user, newId());
     // The request had no caller; from now on the account is one, and it is the actor of its own sign-in.
     await context.audit.append(

@@ -151,22 +151,36 @@ export async function deleteExpiredSignInAttempts(db: Executor<CenterDatabase>, 
     .execute();
 }
 
-export async function countSignInAttempts(db: Executor<CenterDatabase>, emailHash: string, windowSeconds: number): Promise<number> {
-  const { count } = await db
+/** One email's attempts within the window: all of them, and those of one client. */
+export async function countSignInAttempts(
+  db: Executor<CenterDatabase>,
+  emailHash: string,
+  clientHash: string,
+  windowSeconds: number,
+): Promise<{ total: number; fromClient: number }> {
+  const counts = await db
     .selectFrom('sign_in_attempts')
-    .select((eb) => eb.fn.countAll<string | number | bigint>().as('count'))
+    .select([
+      sql<string | number | bigint>`count(*)`.as('total'),
+      sql<string | number | bigint>`count(*) filter (where client_hash = ${clientHash})`.as('from_client'),
+    ])
     .where('email_hash', '=', emailHash)
     .where(withinWindow(windowSeconds))
     .modifyEnd(label('countSignInAttempts'))
     .executeTakeFirstOrThrow();
-  return Number(count);
+  return { total: Number(counts.total), fromClient: Number(counts.from_client) };
 }
 
 export async function insertSignInAttempt(db: Executor<CenterDatabase>, row: NewSignInAttemptRow): Promise<void> {
   await db.insertInto('sign_in_attempts').values(row).modifyEnd(label('insertSignInAttempt')).execute();
 }
 
-/** Forgets every attempt of one email: a successful sign-in starts its count afresh. */
-export async function deleteSignInAttempts(db: Executor<CenterDatabase>, emailHash: string): Promise<void> {
-  await db.deleteFrom('sign_in_attempts').where('email_hash', '=', emailHash).modifyEnd(label('deleteSignInAttempts')).execute();
+/** Forgets the attempts of one email from one client: a successful sign-in starts that count afresh. */
+export async function deleteSignInAttempts(db: Executor<CenterDatabase>, emailHash: string, clientHash: string): Promise<void> {
+  await db
+    .deleteFrom('sign_in_attempts')
+    .where('email_hash', '=', emailHash)
+    .where('client_hash', '=', clientHash)
+    .modifyEnd(label('deleteSignInAttempts'))
+    .execute();
 }

@@ -41,14 +41,21 @@ export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type NewRefreshTokenRow = Insertable<RefreshTokensTable>;
 
 /**
- * One failed sign-in each (see sign-in-throttle.ts), counted per email to throttle password guessing. The email is
- * kept only as a SHA-256 hash of its normalised form: the table tells nobody which addresses were tried (an
- * "email" typed into the wrong box is often a password). Rows older than the window are deleted as they are counted.
+ * One failed sign-in each (see sign-in-throttle.ts), counted per email and per email and client to throttle password
+ * guessing. The email is kept only as a SHA-256 hash of its normalised form: the table tells nobody which addresses
+ * were tried (an "email" typed into the wrong box is often a password). Rows older than the window are deleted as
+ * they are counted.
  */
 export interface SignInAttemptsTable {
   id: string;
   /** Hex SHA-256 of the trimmed, lower-cased email that was typed, whether or not an account has it. */
   email_hash: string;
+  /**
+   * Hex SHA-256 of the client's key (its IPv4 address, or its IPv6 /64; see `clientKeyOf`). That keeps the address
+   * out of sight, not secret: there are few enough IPv4 addresses to hash them all. Null on rows written before
+   * attempts were counted per client.
+   */
+  client_hash: string | null;
   attempted_at: ColumnType<Date, Date | undefined, Date>;
 }
 

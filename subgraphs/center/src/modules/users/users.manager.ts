@@ -7,6 +7,7 @@ import type { CenterContext } from '../../context.js';
 import { revokeRefreshTokensOfUser } from '../auth/auth.repository.js';
 import { findRegistrationByAgencyId } from '../service-registry/service-registry.repository.js';
 import { requireEmail } from './email.js';
+import { withPasswordCheckSlot } from '../auth/sign-in-limits.js';
 import { hashPassword } from './passwords.js';
 import { insertUser, listUsers, updateUserActive, type UserFilter } from './users.repository.js';
 import type { UserRow } from './users.table.js';
@@ -109,7 +110,7 @@ export function createUser(context: CenterContext, input: CreateUserInput): Prom
       if (!registration) throw notFound('Agency', tenant.agencyId);
     }
     // Hashing is slow on purpose, so it comes after every cheap check has passed, and before the transaction opens.
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await withPasswordCheckSlot(() => hashPassword(input.password));
     return commit(
       async (trx) => {
         const user = await insertUser(trx, {

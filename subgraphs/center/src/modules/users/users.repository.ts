@@ -94,6 +94,17 @@ export function findUserForSignIn(db: Executor<CenterDatabase>, email: string): 
     .executeTakeFirst();
 }
 
+/** A rehashed password: written only while the account still has the hash it replaces. */
+export async function replacePasswordHash(db: Executor<CenterDatabase>, id: string, previousHash: string, newHash: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ password_hash: newHash })
+    .where('id', '=', id)
+    .where('password_hash', '=', previousHash)
+    .modifyEnd(label('replacePasswordHash'))
+    .execute();
+}
+
 export function recordSignIn(db: Executor<CenterDatabase>, id: string): Promise<UserRow | undefined> {
   return db
     .updateTable('users')
