@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { createRequestAudit, recordRefusal } from '@medport/audit';
+import type { Viewer } from '@medport/auth';
 import type { Authentication } from '@medport/server';
 import { GraphQLError } from 'graphql';
 import type { Kysely } from 'kysely';
@@ -84,9 +87,11 @@ export function analyticsCsvRoute(db: Kysely<CenterDatabase>, authenticateReques
       response.writeHead(405, { allow: 'GET' }).end();
       return true;
     }
+    let viewer: Viewer | null = null;
     try {
-      const { viewer, authenticationError } = await authenticateRequest(request);
-      if (authenticationError) throw authenticationError;
+      const authentication = await authenticateRequest(request);
+      if (authentication.authenticationError) throw authentication.authenticationError;
+      viewer = authentication.viewer;
       const parameter = (name: string) => url.searchParams.get(name);
       const report = await analyticsReport(db, viewer, { from: parameter('from'), to: parameter('to'), period: parameter('period'), groupBy: parameter('groupBy') });
       const name = `medport-analytics-${report.from}-${report.to}-${report.period.toLowerCase()}${report.groupBy ? `-${report.groupBy.toLowerCase()}` : ''}.csv`;
@@ -94,6 +99,8 @@ export function analyticsCsvRoute(db: Kysely<CenterDatabase>, authenticateReques
       response.end(reportCsv(report));
     } catch (error) {
       if (!(error instanceof GraphQLError) || !STATUS_FOR_CODE[String(error.extensions.code)]) throw error;
+      // Outside GraphQL, so not recorded where the schema's refusals are: the same record `Query.analytics` leaves.
+      await recordRefusal(createRequestAudit(db, viewer, randomUUID()), error, { action: 'READ_ANALYTICS', entityType: 'AnalyticsReport', entityId: null }, { format: 'csv' });
       sendError(response, error);
     }
     return true;

@@ -1,4 +1,4 @@
-import { seesTrip, tenantScopeOf } from '@medport/auth';
+import { isCenterStaff, seesTrip, tenantScopeOf, worksFor } from '@medport/auth';
 import type { PageArgs } from '@medport/graphql';
 import type { TransportStatus } from '@medport/domain';
 import type { EmsContext } from '../../context.js';
@@ -65,6 +65,11 @@ export const tripResolvers = {
     etaMinutes: (response: TripResponseRow) => response.eta_minutes,
     bidAmount: (response: TripResponseRow) => response.bid_amount,
     declineReason: (response: TripResponseRow) => response.decline_reason,
+    // What an agency writes for its own records: the hospital sees the answer, never what the agency noted about it.
+    notes: (response: TripResponseRow, _: unknown, context: EmsContext) => {
+      const viewer = context.viewer;
+      return viewer && (isCenterStaff(viewer) || worksFor(viewer, response.agency_id)) ? response.notes : null;
+    },
     respondedAt: (response: TripResponseRow) => response.responded_at,
   },
   TripOffer: {
