@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent, type PostgresPool } from 'kysely';
 import pg from 'pg';
+import { DatabaseUnavailableError } from './errors.js';
 import { PGlitePool } from './pglite-pool.js';
 
 // Return int8 (counts) and numeric (money, distances) as JS numbers on both drivers, so code and tests see the
@@ -22,12 +23,30 @@ export interface DatabaseTarget {
   onQuery?: (event: LogEvent) => void;
   /** PostgreSQL pool size. */
   maxConnections?: number;
+  /**
+   * How long a statement waits for a PostgreSQL connection (a free one of the pool, or a new one) before it fails
+   * as a database that is unavailable.
+   */
+  connectTimeoutMs?: number;
 }
+
+/**
+ * A server that is down refuses a connection at once, but one out of reach (a network partition) lets it hang for
+ * minutes, and so does a pool whose connections are all stuck: either is reported within a few seconds instead.
+ */
+const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+/** `GET /ready` answers within the gateway's probe timeout (2 s) even when a pooled connection hangs. */
+const PING_TIMEOUT_MS = 1_500;
+// pg reads a per-query `query_timeout` that its types leave out.
+const PING_QUERY: pg.QueryConfig & { query_timeout: number } = { text: 'select 1', query_timeout: PING_TIMEOUT_MS };
 
 export interface DatabaseHandle<DB> {
   db: Kysely<DB>;
   kind: 'postgres' | 'pglite';
-  /** Runs a trivial query; `GET /ready` uses it. */
+  /**
+   * Runs a trivial query; `GET /ready` uses it. It fails within a couple of seconds when the database is down or
+   * out of reach, and a pooled connection it found dead is not handed out again.
+   */
   ping(): Promise<void>;
   /**
    * Calls `onNotify` for every NOTIFY on `channel` until the returned function is called. On PostgreSQL it holds
@@ -112,18 +131,37 @@ export function openDatabase<DB>(target: DatabaseTarget): DatabaseHandle<DB> {
       connectionString: target.url,
       max: target.maxConnections ?? 10,
       application_name: `medport-${target.name}`,
+      connectionTimeoutMillis: target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     // Nor may a client in use (a transaction between statements, a query in flight): besides failing its query it
     // emits 'error', which the pool only listens for while the client is idle. It is dropped when released.
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+    // Whatever stops the pool from handing out a connection means the database cannot be reached; the server's own
+    // reason (not accepting connections is 55000, a code statements fail with for other reasons too) stays the cause.
+    const connect = async () => {
+      try {
+        return await pool.connect();
+      } catch (error) {
+        throw new DatabaseUnavailableError(target.name, error);
+      }
+    };
+    const reachablePool: PostgresPool = { connect, end: () => pool.end() };
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: reachablePool }), ...(log ? { log } : {}) });
     return {
       db,
       kind: 'postgres',
       async ping() {
-        await pool.query('select 1');
+        const client = await connect();
+        try {
+          await client.query(PING_QUERY);
+        } catch (error) {
+          // A connection the server dropped without a word (a partition) looks idle and healthy to the pool.
+          client.release(error as Error);
+          throw new DatabaseUnavailableError(target.name, error);
+        }
+        client.release();
       },
       listen: (channel, onNotify) => listenOnPostgres(target.url!, target.name, channel, onNotify),
       close: () => db.destroy(),

@@ -35,7 +35,9 @@ export class LiveEvents {
 
   /**
    * Calls `listener` with every event committed after this resolves, until the returned function is called. It
-   * resolves once the reader knows where the feed ends, so an event committed afterwards cannot be missed.
+   * resolves once the reader knows where the feed ends, so an event committed afterwards cannot be missed, and
+   * rejects when the database does not tell it. Once listening, a database that goes away delays events, and they
+   * follow when it is back.
    */
   async listen(listener: LiveListener): Promise<() => void> {
     for (;;) {
@@ -67,7 +69,13 @@ export class LiveEvents {
   private startReader() {
     const abort = new AbortController();
     let markStarted!: () => void;
-    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    let failStart!: (error: unknown) => void;
+    const started = new Promise<void>((resolve, reject) => {
+      markStarted = resolve;
+      failStart = reject;
+    });
+    // Listeners waiting for the start get its failure; nobody else needs to hear of it.
+    started.catch(() => {});
     const done = (async () => {
       let cursor: string | null = null;
       while (!abort.signal.aborted) {
@@ -86,6 +94,14 @@ export class LiveEvents {
           }
         } catch (error) {
           if (abort.signal.aborted) break;
+          // Nothing can be promised to a listener before the feed's end is known: those waiting fail now (their
+          // subscriptions say the database is unavailable) rather than hang until it is back, and the next one
+          // starts a reader anew.
+          if (cursor === null) {
+            if (this.reader?.abort === abort) this.reader = null;
+            failStart(error);
+            return;
+          }
           this.logger?.warn({ error: error instanceof Error ? error.message : String(error) }, 'live events: reading the outbox failed; retrying');
           await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_FAILURE_MS));
         }
