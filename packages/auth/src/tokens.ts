@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isEnumValue, UserRoleEnum } from '@medport/domain';
+import { findRefusedText, isEnumValue, UserRoleEnum } from '@medport/domain';
 import { GraphQLError } from 'graphql';
 import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Viewer } from './viewer.js';
@@ -11,6 +11,8 @@ export const PUBLIC_ROOT_FIELDS = ['login', 'refreshToken', 'logout'] as const;
 export const TOKEN_ALGORITHM = 'ES256';
 export const DEFAULT_ISSUER = 'medport';
 export const DEFAULT_AUDIENCE = 'medport-api';
+/** Where the center publishes its public keys, and every other silo its copy of them. */
+export const JWKS_PATH = '/.well-known/jwks.json';
 /** Clocks of the services may drift a little; tokens a few seconds early or late still count. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
@@ -87,9 +89,15 @@ function viewerOf(payload: JWTPayload): Viewer {
 }
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  // A header is read before its signature is checked, and key lookups may query a database that cannot hold text
+  // such as NUL: a token whose header holds refused text is simply not valid.
+  const keys: JWTVerifyGetKey = (header, token) => {
+    if (findRefusedText(header)) throw new errors.JWSInvalid('The token header holds text no key is named with.');
+    return options.keys(header, token);
+  };
   const verifySession = async (token: string): Promise<VerifiedSession> => {
       try {
-        const { payload } = await jwtVerify(token, options.keys, {
+        const { payload } = await jwtVerify(token, keys, {
           algorithms: [TOKEN_ALGORITHM],
           issuer: options.issuer,
           audience: options.audience,
@@ -125,57 +133,133 @@ export function bearerToken(header: string | undefined): string | null {
 export interface RemoteKeysOptions {
   /** How often the published keys are read again, so a key the center stopped publishing stops being trusted. */
   refreshIntervalMs?: number;
-  /** The least time between two reads caused by tokens naming a key id not seen yet. */
+  /** The least time between two reads caused by tokens naming a key id not seen yet, or after a failed read. */
   unknownKeyCooldownMs?: number;
   timeoutMs?: number;
+  /**
+   * Other services' copies of the center's keys (`GET /.well-known/jwks.json` of the other silos), read when the
+   * center does not answer: a service that starts while the center is down learns the keys from a silo that knew them.
+   */
+  relays?: readonly string[];
+  /** Where the last keys read are kept, so that a restart while the center is down still checks tokens. */
+  store?: KeyStore;
+  /**
+   * How long keys last read from the center stay trusted while it cannot be reached. Past it, tokens are refused
+   * with SERVICE_UNAVAILABLE: a key the center retired meanwhile must not be trusted for ever.
+   */
+  maxKeyAgeMs?: number;
+}
+
+/** Keys read from the center, and when: a copy's age is that of its read from the center, however it travelled. */
+export interface StoredKeys {
+  jwks: JSONWebKeySet;
+  readAt: Date;
+}
+
+/** A durable copy of the last keys read (a silo keeps it in its database). */
+export interface KeyStore {
+  load(): Promise<StoredKeys | null>;
+  save(keys: StoredKeys): Promise<void>;
+}
+
+/** Keys trusted for a day without the center, unless configured otherwise (`AUTH_KEYS_MAX_AGE_HOURS`). */
+export const DEFAULT_MAX_KEY_AGE_MS = 24 * 3_600_000;
+
+/** A relay's copy of the keys: the JWKS with the time its holder read it from the center (`read_at`). */
+function relayedKeys(body: unknown): StoredKeys | null {
+  const { keys, read_at: readAt } = (body ?? {}) as { keys?: unknown; read_at?: unknown };
+  const at = typeof readAt === 'string' ? new Date(readAt) : null;
+  if (!Array.isArray(keys) || !at || Number.isNaN(at.getTime())) return null;
+  return { jwks: { keys: keys as JWK[] }, readAt: at };
+}
+
+function keysUnavailable(message: string, error?: unknown): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+    originalError: error instanceof Error ? error : undefined,
+  });
 }
 
 /**
  * The center's published keys, fetched over HTTP and kept in memory. They are read again every few minutes, so a
  * key the center retires stops being trusted; a token naming a key id not seen yet triggers a read at once (a
- * rotation on the center is picked up without delay); and when the center cannot be reached, the last keys read
- * stay in use, so a center that is down does not stop the other silos from checking tokens.
+ * rotation on the center is picked up without delay). When the center cannot be reached, the last keys known stay
+ * in use for up to `maxKeyAgeMs` after they were read from it: those in memory, else a relay's copy, else the
+ * durable copy of `store`. So neither a center that is down nor a restart meanwhile stops the other silos.
  */
 export function remoteKeys(jwksUrl: string, options: RemoteKeysOptions = {}): JWTVerifyGetKey {
   const refreshIntervalMs = options.refreshIntervalMs ?? 5 * 60_000;
-  const unknownKeyCooldownMs = options.unknownKeyCooldownMs ?? 5_000;
+  const cooldownMs = options.unknownKeyCooldownMs ?? 5_000;
   const timeoutMs = options.timeoutMs ?? 2_000;
-  let keys: ReturnType<typeof createLocalJWKSet> | null = null;
-  let readAt = 0;
+  const maxKeyAgeMs = options.maxKeyAgeMs ?? DEFAULT_MAX_KEY_AGE_MS;
+  let known: (StoredKeys & { find: ReturnType<typeof createLocalJWKSet> }) | null = null;
+  let attemptedAt = 0;
+  let failedAt = 0;
   let reading: Promise<void> | null = null;
+
+  const adopt = (keys: StoredKeys) => {
+    if (known && known.readAt >= keys.readAt) return false;
+    known = { ...keys, find: createLocalJWKSet(keys.jwks) };
+    return true;
+  };
+  const fetchJson = async (url: string) => {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+    return response.json();
+  };
+  const readRelays = async () => {
+    for (const relay of options.relays ?? []) {
+      const copy = relayedKeys(await fetchJson(relay).catch(() => null));
+      if (copy && adopt(copy)) return;
+    }
+  };
 
   const read = () =>
     (reading ??= (async () => {
+      attemptedAt = Date.now();
       try {
-        const response = await fetch(jwksUrl, { signal: AbortSignal.timeout(timeoutMs) });
-        if (!response.ok) throw new Error(`${jwksUrl} answered HTTP ${response.status}`);
-        keys = createLocalJWKSet((await response.json()) as JSONWebKeySet);
-        readAt = Date.now();
+        const jwks = (await fetchJson(jwksUrl)) as JSONWebKeySet;
+        const readAt = new Date();
+        known = { jwks, readAt, find: createLocalJWKSet(jwks) };
+        // The durable copy only serves a later start; failing to write it must not fail this request.
+        await options.store?.save({ jwks, readAt }).catch(() => {});
+      } catch (error) {
+        failedAt = Date.now();
+        await readRelays();
+        if (!known && options.store) {
+          const stored = await options.store.load().catch(() => null);
+          if (stored) adopt(stored);
+        }
+        throw error;
       } finally {
         reading = null;
       }
     })());
 
+  const usable = () => {
+    if (!known) throw keysUnavailable('Access tokens cannot be checked right now; try again shortly.');
+    if (Date.now() - known.readAt.getTime() > maxKeyAgeMs) {
+      throw keysUnavailable('The signing keys this service holds are too old to trust and the center cannot be reached; try again shortly.');
+    }
+    return known;
+  };
+
   return async (header, token) => {
-    if (!keys || Date.now() - readAt > refreshIntervalMs) {
-      try {
-        await read();
-      } catch (error) {
-        // Stale keys beat no keys: a center that is down must not take the other silos down with it.
-        if (!keys) {
-          throw new GraphQLError('Access tokens cannot be checked right now; try again shortly.', {
-            extensions: { code: 'SERVICE_UNAVAILABLE' },
-            originalError: error instanceof Error ? error : undefined,
-          });
-        }
-      }
+    const due = !known || Date.now() - known.readAt.getTime() > refreshIntervalMs;
+    // After a failed read the center is asked again only after the cooldown, so an outage does not add a timeout
+    // to every request.
+    if (due && (!known || Date.now() - failedAt > cooldownMs)) {
+      // Stale keys beat no keys: a center that is down must not take the other silos down with it.
+      await read().catch((error: unknown) => {
+        if (!known) throw keysUnavailable('Access tokens cannot be checked right now; try again shortly.', error);
+      });
     }
     try {
-      return await keys!(header, token);
+      return await usable().find(header, token);
     } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - readAt < unknownKeyCooldownMs) throw error;
+      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - attemptedAt < cooldownMs) throw error;
       await read().catch(() => {});
-      return keys!(header, token);
+      return usable().find(header, token);
     }
   };
 }

@@ -2,16 +2,24 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenVerifier, generateSigningKey, remoteKeys, signAccessToken, type SigningKey } from '../src/index.js';
+import { createTokenVerifier, generateSigningKey, remoteKeys, signAccessToken, type KeyStore, type SigningKey, type StoredKeys } from '../src/index.js';
 
 /** A stand-in for the center's JWKS endpoint whose published keys and availability a test controls. */
 let published: SigningKey[] = [];
 let up = true;
 let server: Server;
 let jwksUrl: string;
+/** Another silo's copy of the keys, as it publishes it when the center is down. */
+let relayed: { keys: SigningKey[]; readAt: Date } | null = null;
+const relayUrl = () => new URL('/relay', jwksUrl).toString();
 
 beforeAll(async () => {
-  server = createServer((_request, response) => {
+  server = createServer((request, response) => {
+    if (request.url === '/relay') {
+      if (!relayed) return response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return response.end(JSON.stringify({ keys: relayed.keys.map((key) => key.publicJwk), read_at: relayed.readAt.toISOString() }));
+    }
     if (!up) return response.writeHead(503).end();
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ keys: published.map((key) => key.publicJwk) }));
@@ -70,5 +78,62 @@ describe('the center keys a silo verifies tokens with', () => {
     up = false;
     const verifier = verifierOf({});
     expect(await codeOf(verifier.verify(await tokenOf(await generateSigningKey())))).toBe('SERVICE_UNAVAILABLE');
+  });
+});
+
+/** A store held in memory, standing in for a silo's table of trusted keys. */
+function memoryStore(initial: StoredKeys | null = null): KeyStore & { saved: StoredKeys | null } {
+  return {
+    saved: initial,
+    async load() {
+      return this.saved;
+    },
+    async save(keys) {
+      this.saved = keys;
+    },
+  };
+}
+const storedCopyOf = (keys: SigningKey[], ageMs: number): StoredKeys => ({ jwks: { keys: keys.map((key) => key.publicJwk) }, readAt: new Date(Date.now() - ageMs) });
+const HOUR = 3_600_000;
+
+describe('the last keys a silo knew, when the center is down', () => {
+  it('keeps a copy of every read from the center in its store', async () => {
+    const key = await generateSigningKey();
+    up = true;
+    published = [key];
+    const store = memoryStore();
+    const verifier = createTokenVerifier({ keys: remoteKeys(jwksUrl, { store }), issuer: 'medport', audience: 'medport-api' });
+    expect(await codeOf(verifier.verify(await tokenOf(key)))).toBe('OK');
+    expect(store.saved?.jwks.keys.map((jwk) => jwk.kid)).toEqual([key.kid]);
+    expect(Date.now() - store.saved!.readAt.getTime()).toBeLessThan(5_000);
+  });
+
+  it('starts with the stored keys when the center cannot be reached', async () => {
+    const key = await generateSigningKey();
+    up = false;
+    relayed = null;
+    const verifier = createTokenVerifier({ keys: remoteKeys(jwksUrl, { store: memoryStore(storedCopyOf([key], HOUR)) }), issuer: 'medport', audience: 'medport-api' });
+    expect(await codeOf(verifier.verify(await tokenOf(key)))).toBe('OK');
+  });
+
+  it('refuses with SERVICE_UNAVAILABLE once the keys it holds are older than it may trust them', async () => {
+    const key = await generateSigningKey();
+    up = false;
+    relayed = null;
+    const keys = remoteKeys(jwksUrl, { store: memoryStore(storedCopyOf([key], 3 * HOUR)), maxKeyAgeMs: 2 * HOUR });
+    const verifier = createTokenVerifier({ keys, issuer: 'medport', audience: 'medport-api' });
+    expect(await codeOf(verifier.verify(await tokenOf(key)))).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('learns the keys from another silo\'s copy, trusted as long as that copy\'s read from the center allows', async () => {
+    const key = await generateSigningKey();
+    up = false;
+    relayed = { keys: [key], readAt: new Date(Date.now() - HOUR) };
+    const fresh = createTokenVerifier({ keys: remoteKeys(jwksUrl, { relays: [relayUrl()], maxKeyAgeMs: 2 * HOUR }), issuer: 'medport', audience: 'medport-api' });
+    expect(await codeOf(fresh.verify(await tokenOf(key)))).toBe('OK');
+    relayed = { keys: [key], readAt: new Date(Date.now() - 3 * HOUR) };
+    const tooOld = createTokenVerifier({ keys: remoteKeys(jwksUrl, { relays: [relayUrl()], maxKeyAgeMs: 2 * HOUR }), issuer: 'medport', audience: 'medport-api' });
+    expect(await codeOf(tooOld.verify(await tokenOf(key)))).toBe('SERVICE_UNAVAILABLE');
+    relayed = null;
   });
 });

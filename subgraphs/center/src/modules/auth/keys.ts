@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { generateSigningKey, TOKEN_ALGORITHM, type JWK, type JWTVerifyGetKey, type SigningKey } from '@medport/auth';
+import { generateSigningKey, JWKS_PATH, TOKEN_ALGORITHM, type JWK, type JWTVerifyGetKey, type SigningKey } from '@medport/auth';
 import { inTransaction, jsonText, type Executor, type JsonValue } from '@medport/database';
 import { errors, importJWK } from 'jose';
 import type { Kysely } from 'kysely';
@@ -20,7 +20,6 @@ export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
  * for clocks that drift and verifiers that cached the JWKS a little late.
  */
 export const RETIRED_KEY_GRACE_SECONDS = ACCESS_TOKEN_TTL_SECONDS + 5 * 60;
-export const JWKS_PATH = '/.well-known/jwks.json';
 /** How long a replica trusts a public key it has found without asking the database again. */
 const FOUND_KEY_CACHE_MS = 60_000;
 // Real kids are UUIDs; a header naming something much longer is not worth a query.
