@@ -1,7 +1,9 @@
 import type { AuditOutcome } from '@medport/domain';
 import { isHiddenRecord } from '@medport/graphql';
+import { inTransaction } from '@medport/database';
 import { GraphQLError } from 'graphql';
 import type { Kysely, Transaction } from 'kysely';
+import { refusalOnRecord } from './refusals.js';
 import type { AuditDetails, RequestAudit } from './writer.js';
 
 /** What an audited change needs of its request: the silo's database and the request's audit writer. */
@@ -52,7 +54,8 @@ export async function auditedChange<DB, T>(
 ): Promise<T> {
   let committed = false;
   const commit: Commit<DB> = async (write, entityIdOf) => {
-    const result = await context.db.transaction().execute(async (trx) => {
+    // Joins the request's transaction when it has one (a mutation sent with an idempotency key).
+    const result = await inTransaction(context.db, async (trx) => {
       const stored = await write(trx);
       await context.audit.append({ ...target, entityId: entityIdOf(stored), outcome: 'ALLOWED' }, { executor: trx });
       return stored;
@@ -67,7 +70,10 @@ export async function auditedChange<DB, T>(
   } catch (error) {
     // Once the change is stored its ALLOWED row stands; nothing after it can turn it into a refusal.
     const refusal = committed ? null : refusalOf(error);
-    if (refusal) await context.audit.append({ ...target, outcome: refusal.outcome, details: { ...target.details, ...refusal.details } });
+    if (refusal) {
+      await context.audit.append({ ...target, outcome: refusal.outcome, details: { ...target.details, ...refusal.details } });
+      refusalOnRecord(error);
+    }
     throw error;
   }
 }

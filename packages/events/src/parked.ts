@@ -1,5 +1,5 @@
 import { requireRole, type Viewer } from '@medport/auth';
-import { label } from '@medport/database';
+import { inTransaction, label } from '@medport/database';
 import { PATIENT_DATA_FIELDS, type EventType } from '@medport/domain';
 import { cursorTime, isId, notFound, parsePage, toConnection, type PageArgs } from '@medport/graphql';
 import { parse, type DocumentNode } from 'graphql';
@@ -39,7 +39,7 @@ export async function retryParkedEvent<DB>(db: Kysely<DB>, consumers: readonly C
   if (!existing) throw notFound('ParkedEvent', id);
   if (existing.resolved_at) return existing;
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await inTransaction(db, async (trx) => {
       const turn = consumers.find((candidate) => candidate.name === existing.consumer)?.turn;
       if (turn) await takeTurn(trx, turn);
       const parked = await (trx as unknown as Transaction<EventsDatabase>)

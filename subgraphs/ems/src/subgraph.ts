@@ -60,6 +60,8 @@ export const emsSubgraph: SubgraphDefinition<EmsDatabase, EmsLoaders> = {
     schemaModule(moduleFile('trips/schema.graphql'), tripResolvers),
   ],
   migrations,
+  // Trip changes a client may send again after a lost answer take an Idempotency-Key.
+  idempotentMutations: true,
   consumers: emsConsumers,
   jobs: [offerExpiryJob],
   seedDemoData: seedEmsDemoData,

@@ -45,6 +45,8 @@ export const hospitalSubgraph: SubgraphDefinition<HospitalDatabase, HospitalLoad
     schemaModule(moduleFile('hospitals/schema.graphql'), hospitalResolvers),
   ],
   migrations,
+  // Trip changes a client may send again after a lost answer take an Idempotency-Key.
+  idempotentMutations: true,
   consumers: hospitalConsumers,
   seedDemoData: seedHospitalDemoData,
   createLoaders: createHospitalLoaders,
