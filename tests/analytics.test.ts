@@ -434,8 +434,8 @@ describe("an agency's profile and its KPIs in one query", () => {
     const hospitalStaff = await run('coordinator@hospital-1.demo', PROFILE, { ...range, id: agency1.id });
     expect(errorCodes(hospitalStaff)).toEqual(['FORBIDDEN']);
     expect(hospitalStaff.errors![0]!.path).toEqual(['agency', 'performance']);
-    // performance is non-null: the agency it belongs to gives way.
-    expect(hospitalStaff.data?.agency ?? null).toBeNull();
+    // The refused figures are null; the profile, which ems may show to hospitals, stays.
+    expect(hospitalStaff.data?.agency).toEqual({ ...expected, performance: null });
   });
 
   it("refuses another agency's figures to an agency's staff at the center, which owns them", async () => {

@@ -10,6 +10,14 @@ export interface GatewayContext extends BaseContext, Authentication {
    */
   authorization: string | null;
   /**
+   * The client's address, sent to the subgraphs as `x-forwarded-for` in place of anything the client sent (the
+   * center limits sign-ins per client address); null for the gateway's own requests on behalf of many clients (the
+   * events of a shared subscription).
+   */
+  clientAddress: string | null;
+  /** The client's Idempotency-Key, passed to the subgraphs, which keep each mutation's first outcome under it. */
+  idempotencyKey?: string;
+  /**
    * Set once the operation is known, for a query that may share (see subgraph-sharing.ts): how many changes the
    * gateway had seen when it started. Its subgraph requests may share identical ones of the same caller in flight
    * that started after the same changes (see SubgraphDataSource). Undefined: never shared.

@@ -2,29 +2,33 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { createTokenVerifier, PUBLIC_ROOT_FIELDS, remoteKeys } from '@medport/auth';
+import { createTokenVerifier, JWKS_PATH, PUBLIC_ROOT_FIELDS, remoteKeys } from '@medport/auth';
 import {
   createGraphQLHttpServer,
   createLogger,
   disableApolloGatewayTelemetry,
   formatErrorFor,
+  IDEMPOTENCY_KEY_HEADER,
   httpOperationsPlugin,
   listen,
+  listSizeLimitPlugin,
+  queryLimits,
   requestLogPlugin,
   authenticate,
+  clientAddressOf,
   requireAuthenticationPlugin,
+  trustedProxiesOf,
+  refusedTextPlugin,
   type Listening,
   type Logger,
   vendorReportingDisabled,
 } from '@medport/server';
-import type { GatewayConfig } from './config.js';
+import { requestIdSecretOf, type GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createGraphiQL } from './graphiql.js';
 import { SharedSubscriptions } from './live/shared-subscriptions.js';
 import { serveGatewaySubscriptions } from './live/subscription-server.js';
 import { SubscriptionPlanner } from './live/subscription-plans.js';
-import { gatewayQueryLimits } from './limits.js';
-import { listSizeLimitPlugin } from './list-size-limit.js';
 import { ChangeCounter, subgraphSharingPlugin } from './subgraph-sharing.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { ValidationRule } from 'graphql';
@@ -78,9 +82,11 @@ function subgraphsReadiness(dataSources: Record<Silo, SubgraphDataSource>) {
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger('medport-gateway', config.logLevel);
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const requestIdSecret = requestIdSecretOf(config);
+  if (!requestIdSecret) logger.warn('EVENTS_SECRET is not set: the subgraphs will file their log lines and audit records under request ids of their own');
   // One client per silo, shared by queries and by the per-event fetches of subscriptions.
   const dataSources = Object.fromEntries(
-    Object.entries(config.subgraphUrls).map(([name, url]) => [name, new SubgraphDataSource(name, url)]),
+    Object.entries(config.subgraphUrls).map(([name, url]) => [name, new SubgraphDataSource(name, url, requestIdSecret)]),
   ) as Record<Silo, SubgraphDataSource>;
   // Mutations and live events move it on; a query shares subgraph requests only with those that saw the same count.
   const changes = new ChangeCounter();
@@ -95,7 +101,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   });
 
   // Suggestions ("did you mean …") map out a hidden schema; only development gets them.
-  const protection = gatewayQueryLimits(config.limits, { hideSuggestions: !config.enableIntrospection });
+  const protection = queryLimits(config.limits, { hideSuggestions: !config.enableIntrospection });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -111,8 +117,10 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       // A refused token stops the operation here, before planning reaches any subgraph. Where introspection is on
       // (development), the IDE may read the schema before anyone has signed in.
       requireAuthenticationPlugin(config.enableIntrospection ? [...PUBLIC_ROOT_FIELDS, '__schema', '__type'] : PUBLIC_ROOT_FIELDS),
+      // Text no silo can store is refused here, before planning; each subgraph refuses it again for direct callers.
+      refusedTextPlugin<GatewayContext>(),
       ...(protection.plugins as ApolloServerPlugin<GatewayContext>[]),
-      listSizeLimitPlugin(config.limits.maxListItems),
+      listSizeLimitPlugin<GatewayContext>(config.limits.maxListItems),
       httpOperationsPlugin<GatewayContext>(),
       ...vendorReportingDisabled<GatewayContext>(),
       requestLogPlugin(logger),
@@ -124,11 +132,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   // Tokens are checked here so a bad one never reaches a subgraph; each subgraph checks again and decides what the
   // caller may see. Anonymous calls and refused tokens may only sign in, refresh or sign out.
   const verifier = createTokenVerifier({
-    keys: remoteKeys(config.auth.jwksUrl),
+    // When the center does not answer (a gateway starting during its outage), the other silos' copies of its keys do.
+    keys: remoteKeys(config.auth.jwksUrl, {
+      relays: [config.subgraphUrls.hospital, config.subgraphUrls.ems].map((url) => new URL(JWKS_PATH, url).toString()),
+      maxKeyAgeMs: config.auth.keysMaxAgeMs,
+    }),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
   const graphiql = config.enableIde ? createGraphiQL() : null;
+  const trustedProxies = trustedProxiesOf(config.trustedProxies);
   const server = createGraphQLHttpServer({
     apollo,
     logger,
@@ -145,6 +158,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         ...authentication,
         requestId,
         authorization: authentication.viewer && typeof request.headers.authorization === 'string' ? request.headers.authorization : null,
+        // Checked by the subgraph that keeps the outcome; two headers are passed joined, which it refuses.
+        ...(request.headers[IDEMPOTENCY_KEY_HEADER] !== undefined ? { idempotencyKey: [request.headers[IDEMPOTENCY_KEY_HEADER]].flat().join(', ') } : {}),
+        clientAddress: clientAddressOf(request, trustedProxies),
       };
     },
   });

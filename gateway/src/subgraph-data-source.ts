@@ -1,6 +1,8 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
+import { REQUEST_ID_SIGNATURE_HEADER, signRequestId } from '@medport/auth';
+import { IDEMPOTENCY_KEY_HEADER } from '@medport/server';
 import type { GatewayContext } from './context.js';
 
 const SUBGRAPH_TIMEOUT_MS = 30_000;
@@ -15,9 +17,9 @@ interface SubgraphAnswer {
 
 /**
  * Calls one subgraph over a pool of keep-alive connections (undici's `request`, without the WHATWG fetch layers
- * that the default client and Node's fetch add to every call). Forwards the caller's credentials and request id,
- * and turns a network failure into an error that names the silo, so a client sees which part of its answer is
- * missing and why.
+ * that the default client and Node's fetch add to every call). Forwards the caller's credentials, request id (signed,
+ * since the subgraphs take no other; see `signRequestId`) and address, and turns a network failure into an error
+ * that names the silo, so a client sees which part of its answer is missing and why.
  *
  * Identical queries in flight are sent once: when a request asks a subgraph exactly what another one with the same
  * Authorization header is already waiting for, it waits for the same answer (and parses its own copy, since the
@@ -33,9 +35,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   /** Requests answered by joining an identical one in flight, since the start. */
   deduplicated = 0;
 
+  /** `requestIdSecret` signs the request ids it forwards (see `signRequestId`); without it they go unsigned and are not taken. */
   constructor(
     readonly serviceName: string,
     readonly url: string,
+    private readonly requestIdSecret: string | null = null,
   ) {
     const parsed = new URL(url);
     this.path = `${parsed.pathname}${parsed.search}`;
@@ -47,9 +51,16 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { request, context } = options;
     if (!request.query) throw new Error('Missing query');
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (context && 'requestId' in context && context.requestId) headers['x-request-id'] = context.requestId;
     const authorization = context && 'authorization' in context && context.authorization ? context.authorization : null;
     if (authorization) headers.authorization = authorization;
+    if (context && 'requestId' in context && context.requestId) {
+      headers['x-request-id'] = context.requestId;
+      if (this.requestIdSecret) headers[REQUEST_ID_SIGNATURE_HEADER] = signRequestId(this.requestIdSecret, context.requestId, authorization);
+    }
+    // Only the gateway's own view of the client: the headers are built afresh, so a client's x-forwarded-for never
+    // reaches a subgraph.
+    if (context && 'clientAddress' in context && context.clientAddress) headers['x-forwarded-for'] = context.clientAddress;
+    if (context && 'idempotencyKey' in context && context.idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = context.idempotencyKey;
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
 
     let answer: SubgraphAnswer;
@@ -82,14 +93,25 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * A subgraph answers some refusals with an HTTP error status (401 for a refused token) and a GraphQL body. The
-   * client gets that body's error as the subgraph meant it, never the subgraph's internal URL or raw response.
+   * A subgraph answers some refusals with an HTTP error status (401 for a refused token, 429 for too many sign-ins)
+   * and a GraphQL body. The client gets that body's error as the subgraph meant it, never the subgraph's internal URL
+   * or raw response; a refusal that says when to try again keeps its status, its hint and a Retry-After header.
    */
   private errorFromAnswer(status: number, body: unknown): GraphQLError {
-    const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | null)?.errors?.[0];
+    const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown; retryAfterSeconds?: unknown } }[] } | null)?.errors?.[0];
     if (first && typeof first.message === 'string') {
       const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'INTERNAL_SERVER_ERROR';
-      return new GraphQLError(first.message, { extensions: { code, serviceName: this.serviceName } });
+      const retryAfterSeconds = first.extensions?.retryAfterSeconds;
+      const retry =
+        typeof retryAfterSeconds === 'number' && Number.isInteger(retryAfterSeconds) && retryAfterSeconds > 0
+          ? {
+              retryAfterSeconds,
+              // Apollo Server answers with an error's `extensions.http`, its headers a Map (it checks); graphql-yoga's
+              // typings, installed here too, declare a plain object there instead.
+              http: { status, headers: new Map([['retry-after', String(retryAfterSeconds)]]) as unknown as Record<string, string> },
+            }
+          : {};
+      return new GraphQLError(first.message, { extensions: { code, serviceName: this.serviceName, ...retry } });
     }
     return new GraphQLError(`The ${this.serviceName} service answered HTTP ${status}.`, {
       extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: this.serviceName },

@@ -1,6 +1,6 @@
 import { buildSchema, getOperationAST, Kind, parse, type FragmentDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { largestListProduct } from '../src/list-size-limit.js';
+import { largestListProduct } from '@medport/server';
 
 const schema = buildSchema(`
   type Query { agencies(first: Int = 50): AgencyConnection! }

@@ -3,7 +3,7 @@ import { emsSubgraph } from '@medport/ems';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
 import { hospitalSubgraph } from '@medport/hospital';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '@medport/server';
-import type { Stack } from './stack.js';
+import { gatewaySecretEnvironment, type Stack } from './stack.js';
 
 type ReplicatedSilo = 'hospital' | 'ems';
 
@@ -51,6 +51,7 @@ export async function startReplicas(stack: Stack, env: Record<string, string> = 
     started.gateway = await startGateway(
       loadGatewayConfig({
         AUTH_JWKS_URL: shared.AUTH_JWKS_URL,
+        ...gatewaySecretEnvironment(stack.databases.hospital.env, shared),
         HOST: '127.0.0.1',
         GATEWAY_PORT: '0',
         LOG_LEVEL: 'silent',

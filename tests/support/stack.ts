@@ -80,6 +80,12 @@ const embeddedDatabase = (dataDir: string): TestDatabase => ({
   drop: async () => {},
 });
 
+/** What a gateway needs to find the secret of silos started with `siloEnv`: their EVENTS_SECRET, or their data folder. */
+export function gatewaySecretEnvironment(...siloEnv: Record<string, string | undefined>[]): Record<string, string> {
+  const merged = Object.assign({}, ...siloEnv) as Record<string, string | undefined>;
+  return Object.fromEntries((['EVENTS_SECRET', 'MEDPORT_DATA_DIR'] as const).flatMap((name) => (merged[name] ? [[name, merged[name]]] : [])));
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const silos: Silo[] = ['hospital', 'ems', 'center'];
   const databases = {} as Record<Silo, TestDatabase>;
@@ -118,6 +124,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway = await startGateway(
       loadGatewayConfig({
         ...auth,
+        // The silos' secret, found where they find it: the gateway signs the request ids it forwards with it.
+        ...gatewaySecretEnvironment(databases.center.env, shared),
         HOST: '127.0.0.1',
         GATEWAY_PORT: '0',
         LOG_LEVEL: 'silent',

@@ -51,7 +51,7 @@ interface Member {
  * Clients with the same operation, variables and scope share one subscription on the owning subgraph, and each
  * event's other-silo fields are fetched once for all of them: a thousand crew phones of one agency cost one
  * upstream subscription and one set of entity fetches per event. Scope is role and tenant; operations that read
- * patient data are shared per person only, so that the hospital audits each read in the name of its reader.
+ * patient data are not shared at all (see groupKeyOf), so that the silos audit each delivery in its reader's name.
  */
 export class SharedSubscriptions {
   private readonly groups = new Map<string, Group>();
@@ -245,6 +245,7 @@ class Group {
             authenticationError: null,
             requestId: randomUUID(),
             authorization: `Bearer ${caller.token}`,
+            clientAddress: null,
           })
         : // The silo refused the subscription (NOT_FOUND, FORBIDDEN…): its errors, as it gave them.
           { errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { path: error.path, extensions: error.extensions })) };

@@ -1,21 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { TokenVerifier, VerifiedSession } from '@medport/auth';
-import { isQueryLimitCode, tokenLimitError, type ErrorCode } from '@medport/graphql';
-import { CLOSE, liveSessions, logSocketErrors, type LiveSession, type Logger } from '@medport/server';
+import type { ErrorCode } from '@medport/graphql';
 import {
-  getOperationAST,
-  GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ValidationRule,
-} from 'graphql';
+  CLOSE,
+  listSizeRefusal,
+  liveSessions,
+  logSocketErrors,
+  parseWithinLimits,
+  refusedTextOfOperation,
+  validateWithinLimits,
+  type LiveSession,
+  type Logger,
+} from '@medport/server';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ValidationRule } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { listSizeRefusal } from '../list-size-limit.js';
 import { selectsPatientData } from '../subgraph-sharing.js';
 import type { SharedSubscriptions } from './shared-subscriptions.js';
 import type { SubscriptionPlan, SubscriptionPlanner } from './subscription-plans.js';
@@ -65,7 +66,6 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
   const { planner, shared, limits, logger } = options;
   const sockets = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: limits.maxMessageBytes });
   const sessions = liveSessions(options.verifier);
-  const rules = [...specifiedRules, ...options.validationRules];
 
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
@@ -79,28 +79,17 @@ export function serveGatewaySubscriptions(options: SubscriptionServerOptions) {
         if (Object.keys(ctx.subscriptions).filter((other) => other !== id).length >= limits.maxPerConnection) {
           return refusal(`A connection may hold at most ${limits.maxPerConnection} subscriptions; open another connection or end one.`, 'TOO_MANY_SUBSCRIPTIONS');
         }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
-        } catch (error) {
-          if (!(error instanceof GraphQLError)) return refusal('The query could not be parsed.', 'GRAPHQL_PARSE_FAILED');
-          return [tokenLimitError(error) ?? withCode(error, 'GRAPHQL_PARSE_FAILED')];
-        }
-        const errors = validate(planner.schema, document, rules);
-        if (errors.length > 0) {
-          // A query limit keeps its own code (QUERY_TOO_DEEP…), as over HTTP; every other rule's error is a
-          // validation failure.
-          return errors.map((error) => {
-            const code = isQueryLimitCode(error.extensions.code) ? error.extensions.code : 'GRAPHQL_VALIDATION_FAILED';
-            const message = options.hideSuggestions ? error.message.replace(/ ?Did you mean .+\?$/, '') : error.message;
-            return new GraphQLError(message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
-          });
-        }
+        const document = parseWithinLimits(payload.query, limits.maxTokens);
+        if (Array.isArray(document)) return document;
+        const errors = validateWithinLimits(planner.schema, document, { validationRules: options.validationRules, hideSuggestions: options.hideSuggestions });
+        if (errors.length > 0) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return refusal('The document must contain one operation, or name the one to run.', 'BAD_REQUEST');
         if (operation.operation !== 'subscription') {
           return refusal('Only subscriptions are served over WebSocket; send queries and mutations with HTTP POST /graphql.', 'BAD_REQUEST');
         }
+        const refusedText = refusedTextOfOperation(document, payload.variables);
+        if (refusedText) return [refusedText];
         const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors.map((error) => withCode(error, 'BAD_USER_INPUT'));
         const tooManyItems = listSizeRefusal(planner.schema, document, operation, coerced.coerced, limits.maxListItems);
@@ -162,11 +151,15 @@ function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
 
 /**
  * Subscribers share an upstream when they run the same operation with the same variables and would be answered
- * the same: same role and tenant. An operation that reads patient data is shared by one person's connections only.
+ * the same: same role and tenant. An operation that selects patient data shares with nobody, not even with the
+ * same person's other connections: each delivery of patient data must leave its own audit row, and rows are written
+ * by the silos, which see one upstream and execute each event once for it. A subscription of its own per connection
+ * is what makes every delivery a read the silo executes and records; the gateway has no trail to record a fan-out in.
  */
 function groupKeyOf(planner: SubscriptionPlanner, plan: SubscriptionPlan, variables: Record<string, unknown>, session: VerifiedSession): string {
+  // A key no other subscriber has: a group, and an upstream, of its own.
+  if (selectsPatientData(planner.schema, plan.document)) return `unshared:${randomUUID()}`;
   const { viewer } = session;
   const scope = [viewer.role, viewer.hospitalId ?? '', viewer.agencyId ?? ''];
-  if (selectsPatientData(planner.schema, plan.document)) scope.push(viewer.userId);
   return JSON.stringify([plan.query, plan.operationName, variables, scope]);
 }

@@ -1,4 +1,8 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { generatedEventsSecret } from './events-secret.js';
+
+export * from './events-secret.js';
 
 /**
  * Each service parses its environment once, at start-up, into a frozen typed object. Every problem is reported
@@ -44,21 +48,51 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 
 export const nodeEnv = z.enum(['development', 'production', 'test']).default('development');
 
+/** One address (`10.0.0.7`, `::1`) or block (`10.0.0.0/8`, `fd00::/8`) of a comma-separated list. */
+function isAddressOrBlock(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * The proxies whose `x-forwarded-for` names the client: comma-separated addresses and CIDR blocks, or `none`.
+ * A request from anyone else is the client itself, whatever it claims to forward.
+ */
+export const trustedProxies = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) => (value.trim() === 'none' ? [] : value.split(',').map((entry) => entry.trim()).filter(Boolean)))
+    .refine((entries) => entries.every(isAddressOrBlock), 'must be comma-separated IP addresses or CIDR blocks (10.0.0.0/8, fd00::/8), or none');
+
 /** Where access tokens' public keys are published (the center's JWKS), and what a valid token must say. */
 export const authShape = {
   AUTH_JWKS_URL: z.string().url().default('http://localhost:4003/.well-known/jwks.json'),
   AUTH_ISSUER: z.string().default('medport'),
   AUTH_AUDIENCE: z.string().default('medport-api'),
+  /** How long the center's keys stay trusted while the center cannot be reached (from their last read there). */
+  AUTH_KEYS_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 } as const;
 
 export interface AuthConfig {
   jwksUrl: string;
   issuer: string;
   audience: string;
+  /** How long keys last read from the center are trusted while it cannot be reached. */
+  keysMaxAgeMs: number;
 }
 
 export function authConfigOf(parsed: Record<string, unknown>): AuthConfig {
-  return { jwksUrl: parsed.AUTH_JWKS_URL as string, issuer: parsed.AUTH_ISSUER as string, audience: parsed.AUTH_AUDIENCE as string };
+  return {
+    jwksUrl: parsed.AUTH_JWKS_URL as string,
+    issuer: parsed.AUTH_ISSUER as string,
+    audience: parsed.AUTH_AUDIENCE as string,
+    keysMaxAgeMs: (parsed.AUTH_KEYS_MAX_AGE_HOURS as number) * 3_600_000,
+  };
 }
 
 /** The settings every subgraph shares; `silo` picks which `<SILO>_DATABASE_URL` and default port apply. */
@@ -76,6 +110,8 @@ export function subgraphConfigShape(silo: 'hospital' | 'ems' | 'center', default
     SEED_DEMO_DATA: z.enum(['true', 'false', '1', '0']).optional(),
     /** How many trips the demo network holds (320 unless set; the same in every silo). For load tests. */
     DEMO_TRIPS: z.coerce.number().int().min(40).max(200_000).optional(),
+    /** Only the gateway calls the subgraphs; by default the quick start's gateway, on this machine. */
+    TRUSTED_PROXIES: trustedProxies('127.0.0.1,::1'),
     ...authShape,
     ...eventsShape,
   } as const;
@@ -83,7 +119,10 @@ export function subgraphConfigShape(silo: 'hospital' | 'ems' | 'center', default
 
 /** How the silos reach each other's event feeds, and how hard a consumer tries before parking an event. */
 export const eventsShape = {
-  /** Shared by the silos: consumers present it to read another silo's feed. Required in production. */
+  /**
+   * Shared by the silos: consumers present it to read another silo's feed. Required in production; elsewhere, when
+   * unset, the services of one data folder share a secret generated there (see `generatedEventsSecret`).
+   */
   EVENTS_SECRET: z.string().min(16).optional(),
   HOSPITAL_URL: z.string().url().default('http://localhost:4001/graphql'),
   EMS_URL: z.string().url().default('http://localhost:4002/graphql'),
@@ -99,12 +138,13 @@ export const eventsShape = {
   OFFER_EXPIRY_SWEEP_MS: z.coerce.number().int().min(10).default(5_000),
 } as const;
 
-/** A development-only secret, so the embedded quick start works without configuration. */
-const DEVELOPMENT_EVENTS_SECRET = 'medport-development-events-secret';
+/** The constant earlier versions used without EVENTS_SECRET: known to everyone, so never a production secret. */
+const FORMER_DEVELOPMENT_EVENTS_SECRET = 'medport-development-events-secret';
 
 export interface EventsConfig {
-  secret: string;
-  /** True while the well-known development secret is in use: the feed then serves this machine only. */
+  /** EVENTS_SECRET; undefined when it is not set, and the services use a generated one (see `eventsSecretOf`). */
+  secret: string | undefined;
+  /** True without EVENTS_SECRET: the feed then serves this machine only. */
   developmentSecret: boolean;
   /** Each silo's events feed. */
   feeds: Record<'hospital' | 'ems' | 'center', string>;
@@ -129,6 +169,8 @@ export interface SubgraphConfig {
   seedDemoData: boolean;
   /** The demo network's number of trips when it is seeded; undefined for the standard demo. */
   demoTrips: number | undefined;
+  /** Addresses and CIDR blocks whose `x-forwarded-for` names the client (the gateway's). */
+  trustedProxies: readonly string[];
   auth: AuthConfig;
   events: EventsConfig;
   workflow: WorkflowConfig;
@@ -145,8 +187,8 @@ export function loadSubgraphConfig(
   const seed = parsed.SEED_DEMO_DATA as string | undefined;
   const nodeEnvValue = parsed.NODE_ENV as SubgraphConfig['nodeEnv'];
   const secret = parsed.EVENTS_SECRET as string | undefined;
-  if ((!secret || secret === DEVELOPMENT_EVENTS_SECRET) && nodeEnvValue === 'production') {
-    throw new ConfigError(['EVENTS_SECRET: required in production (at least 16 characters, the same in every silo, not the development value)']);
+  if ((!secret || secret === FORMER_DEVELOPMENT_EVENTS_SECRET) && nodeEnvValue === 'production') {
+    throw new ConfigError(['EVENTS_SECRET: required in production (at least 16 characters, the same in every silo, not the former development constant)']);
   }
   const feedOf = (variable: string) => new URL('/events', parsed[variable] as string).toString();
   return Object.freeze({
@@ -159,10 +201,11 @@ export function loadSubgraphConfig(
     dataDir: parsed.MEDPORT_DATA_DIR as string,
     seedDemoData: seed === undefined ? databaseUrlValue === undefined : seed === 'true' || seed === '1',
     demoTrips: parsed.DEMO_TRIPS as number | undefined,
+    trustedProxies: Object.freeze(parsed.TRUSTED_PROXIES as string[]),
     auth: authConfigOf(parsed),
     events: {
-      secret: secret ?? DEVELOPMENT_EVENTS_SECRET,
-      developmentSecret: (secret ?? DEVELOPMENT_EVENTS_SECRET) === DEVELOPMENT_EVENTS_SECRET,
+      secret,
+      developmentSecret: secret === undefined,
       feeds: { hospital: feedOf('HOSPITAL_URL'), ems: feedOf('EMS_URL'), center: feedOf('CENTER_URL') },
       retry: {
         maxAttempts: parsed.EVENT_MAX_ATTEMPTS as number,
@@ -176,6 +219,38 @@ export function loadSubgraphConfig(
       offerExpirySweepMs: parsed.OFFER_EXPIRY_SWEEP_MS as number,
     },
   });
+}
+
+/**
+ * The secret a service presents to the other silos' feeds and asks of their consumers: EVENTS_SECRET, or without it
+ * the one generated for its data folder (created on the first start there; see `generatedEventsSecret`).
+ */
+export function eventsSecretOf(config: Pick<SubgraphConfig, 'events' | 'dataDir'>): string {
+  return config.events.secret ?? generatedEventsSecret(config.dataDir);
+}
+
+/**
+ * The cost of the center's password hashes, as log2 of scrypt's N (r = 8, p = 1): 17 by default, OWASP's minimum,
+ * and never less in production. Lower values exist for test suites, which hash and check passwords by the hundred.
+ */
+export const passwordHashingShape = {
+  NODE_ENV: nodeEnv,
+  PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(18).default(17),
+} as const;
+
+export const MINIMUM_PRODUCTION_PASSWORD_HASH_COST = 17;
+
+export interface PasswordHashingConfig {
+  /** log2 of scrypt's N. */
+  cost: number;
+}
+
+export function loadPasswordHashingConfig(env: Environment = process.env): Readonly<PasswordHashingConfig> {
+  const parsed = parseEnvironment(passwordHashingShape, env);
+  if (parsed.NODE_ENV === 'production' && parsed.PASSWORD_HASH_COST < MINIMUM_PRODUCTION_PASSWORD_HASH_COST) {
+    throw new ConfigError([`PASSWORD_HASH_COST: at least ${MINIMUM_PRODUCTION_PASSWORD_HASH_COST} in production (lower costs are for test suites)`]);
+  }
+  return Object.freeze({ cost: parsed.PASSWORD_HASH_COST });
 }
 
 /**

@@ -4,3 +4,4 @@ export * from './ids.js';
 export * as demo from './demo-data.js';
 export * from './roles.js';
 export * from './events.js';
+export * from './text.js';

@@ -176,7 +176,7 @@ export function eventFeedRoute(db: Kysely<any>, outbox: OutboxSignal, secret: st
       sendJson(response, 405, { error: 'Use GET.' });
       return true;
     }
-    // With the well-known development secret the feed serves this machine only.
+    // Without a configured secret (development, on a generated one) the feed serves this machine only.
     if (options.loopbackOnly && !isLoopback(request.socket.remoteAddress)) {
       sendJson(response, 403, { error: 'Set EVENTS_SECRET to serve the events feed to other machines.' });
       return true;

@@ -1,8 +1,9 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * The operation exceeds one of the gateway's query limits (MAX_COST, MAX_DEPTH, MAX_ALIASES, MAX_DIRECTIVES,
- * MAX_TOKENS, MAX_LIST_ITEMS). Each has its own code, so a client knows what to change without reading the message.
+ * The operation exceeds one of the query limits: the gateway's (MAX_COST, MAX_DEPTH, MAX_ALIASES, MAX_DIRECTIVES,
+ * MAX_TOKENS, MAX_LIST_ITEMS) or a subgraph's own. Each has its own code, so a client knows what to change without
+ * reading the message.
  */
 export const QUERY_LIMIT_CODES = [
   'QUERY_TOO_COMPLEX',
@@ -27,6 +28,8 @@ export type ErrorCode =
   // Who is asking.
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  // More sign-ins than a client may make, or than the service checks at once: retry after `retryAfterSeconds`.
+  | 'TOO_MANY_REQUESTS'
   // The request itself, refused before anything ran.
   | 'BAD_REQUEST'
   | 'UNSUPPORTED_MEDIA_TYPE'

@@ -1,4 +1,4 @@
-import { ConfigError, loadSubgraphConfig, type SubgraphConfig } from '@medport/config';
+import { ConfigError, EventsSecretError, loadSubgraphConfig, type SubgraphConfig } from '@medport/config';
 import { EmbeddedDatabaseError } from '@medport/database';
 import { createLogger, type Logger } from './logger.js';
 import { openSiloDatabase, startSubgraph, type SubgraphDefinition } from './subgraph.js';
@@ -48,7 +48,7 @@ export async function runDatabaseCommand<DB>(
  * the folder and what to do); anything else is logged with its stack, since it is a bug or an outage to look into.
  */
 export function exitOnStartFailure(error: unknown, logger: Logger): never {
-  if (error instanceof EmbeddedDatabaseError) console.error(error.message);
+  if (error instanceof EmbeddedDatabaseError || error instanceof EventsSecretError) console.error(error.message);
   else logger.fatal({ err: error }, `could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

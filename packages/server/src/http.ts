@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { QUERY_LIMIT_CODES, type ErrorCode } from '@medport/graphql';
 import { GraphQLError, Kind } from 'graphql';
+import { siloUnavailableFor } from './errors.js';
 import type { Logger } from './logger.js';
+import { refusedTextOfQuery } from './refused-text.js';
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
@@ -19,6 +21,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   maxBodyBytes: number;
   /** Handles extra routes (the IDE, its assets); returns false when the request is not one of them. */
   extraRoutes?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
+  /**
+   * The silo whose database this service owns: an extra route that fails because the database cannot be reached
+   * (the center's JWKS, an events feed) is answered 503 SERVICE_UNAVAILABLE naming it, not 500.
+   */
+  silo?: string;
 }
 
 class PayloadTooLarge extends Error {}
@@ -74,24 +81,49 @@ const REQUEST_ERROR_CODES: ReadonlySet<unknown> = new Set<string>([
   ...QUERY_LIMIT_CODES,
 ]);
 
+interface GraphQLResponseBody {
+  data?: unknown;
+  errors?: { extensions?: { code?: unknown } }[];
+}
+
+function parsedBody(result: HTTPGraphQLResponse): GraphQLResponseBody | null {
+  if (result.body.kind !== 'complete') return null;
+  try {
+    return (JSON.parse(result.body.string) ?? {}) as GraphQLResponseBody;
+  } catch {
+    return null;
+  }
+}
+
+/** No data, and errors that all have a code in `codes`. */
+function errorsOnly(body: GraphQLResponseBody | null, codes: (code: unknown) => boolean): boolean {
+  if (!body || (body.data !== undefined && body.data !== null)) return false;
+  return Array.isArray(body.errors) && body.errors.length > 0 && body.errors.every((error) => codes(error.extensions?.code));
+}
+
 /**
  * The status of a response, by the GraphQL-over-HTTP spec. Apollo answers a request error with 400 whatever the
  * client accepts; the spec's 400 belongs to `application/graphql-response+json`, while an `application/json`
  * client (the default, and every client written before that media type) gets 200 and reads the errors from the
  * body. Other refusals keep their status: a malformed HTTP request (BAD_REQUEST) stays 400 and a refused token 401.
+ *
+ * An answer without data whose every error is SERVICE_UNAVAILABLE (a silo or its database is down, or tokens cannot
+ * be checked) is 503 for `application/graphql-response+json`, so that load balancers and retry policies see an
+ * outage: the spec wants 4xx or 5xx when there is no `data`, and only recommends 2xx for `data: null`, which here is
+ * no partial answer either. An `application/json` client gets 200 for it, as for any well-formed request, instead of
+ * the 500 Apollo gives a context that failed; a status an error asked for itself is kept.
  */
 function statusOf(result: HTTPGraphQLResponse): number {
   const status = result.status ?? 200;
-  if (status !== 400 || result.body.kind !== 'complete') return status;
-  if (mediaTypeOf(result.headers.get('content-type'))?.essence !== 'application/json') return status;
-  let body: unknown;
-  try {
-    body = JSON.parse(result.body.string);
-  } catch {
-    return status;
+  if (result.body.kind !== 'complete') return status;
+  const json = mediaTypeOf(result.headers.get('content-type'))?.essence === 'application/json';
+  // Most answers are not outages: only those that name the code are parsed.
+  if (result.body.string.includes('"SERVICE_UNAVAILABLE"') && errorsOnly(parsedBody(result), (code) => code === 'SERVICE_UNAVAILABLE')) {
+    return !json ? 503 : status === 500 ? 200 : status;
   }
-  const { data, errors } = (body ?? {}) as { data?: unknown; errors?: { extensions?: { code?: unknown } }[] };
-  const requestErrorsOnly = data === undefined && Array.isArray(errors) && errors.length > 0 && errors.every((error) => REQUEST_ERROR_CODES.has(error.extensions?.code));
+  if (status !== 400 || !json) return status;
+  const body = parsedBody(result);
+  const requestErrorsOnly = body !== null && body.data === undefined && errorsOnly(body, (code) => REQUEST_ERROR_CODES.has(code));
   return requestErrorsOnly ? 200 : status;
 }
 
@@ -146,6 +178,9 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
           return sendJson(response, 503, { status: 'unavailable' });
         }
       }
+      // Every route reads its query parameters the same way, so they are checked once for all of them.
+      const refusedParameter = refusedTextOfQuery(url);
+      if (refusedParameter) return sendJson(response, 400, { errors: [{ message: refusedParameter.message, extensions: refusedParameter.extensions }] });
       if (options.extraRoutes && (await options.extraRoutes(request, response))) return;
       if (url.pathname !== '/graphql') return sendJson(response, 404, { error: 'Not found' });
 
@@ -186,9 +221,12 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       if (error instanceof PayloadTooLarge) {
         return sendJson(response, 413, graphQLErrorBody('The request body is too large.', 'PAYLOAD_TOO_LARGE'));
       }
-      logger.error({ err: error }, 'request failed outside GraphQL execution');
-      if (!response.headersSent) sendJson(response, 500, graphQLErrorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
-      else response.destroy();
+      const unavailable = options.silo === undefined ? null : siloUnavailableFor(error, options.silo);
+      if (unavailable) logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'request failed: the database is unavailable');
+      else logger.error({ err: error }, 'request failed outside GraphQL execution');
+      if (response.headersSent) response.destroy();
+      else if (unavailable) sendJson(response, 503, { errors: [unavailable.toJSON()] });
+      else sendJson(response, 500, graphQLErrorBody('Internal server error', 'INTERNAL_SERVER_ERROR'));
     }
   });
 }

@@ -4,9 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { createRequestAudit, type RequestAudit } from '@medport/audit';
-import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey, type Viewer } from '@medport/auth';
-import type { AuthConfig, SubgraphConfig, WorkflowConfig } from '@medport/config';
+import { createRequestAudit, recordRefusalsOf, type RequestAudit } from '@medport/audit';
+import { createTokenVerifier, remoteKeys, type JWTVerifyGetKey, type StoredKeys, type Viewer } from '@medport/auth';
+import { eventsSecretOf, type AuthConfig, type SubgraphConfig, type WorkflowConfig } from '@medport/config';
 import { eventFeedRoute, httpFeedSource, LiveEvents, OUTBOX_CHANNEL, OutboxSignal, startConsumer, type ConsumerDefinition, type FeedEvent, type RunningConsumer } from '@medport/events';
 import { embeddedDatabaseFolder, ensureEmbeddedDatabase, migrateToLatest, openDatabase, unusableEmbeddedDatabase, type DatabaseHandle } from '@medport/database';
 import { DateTime, FEDERATION_LINK, SHARED_TYPE_DEFS } from '@medport/graphql';
@@ -15,11 +15,16 @@ import { parse } from 'graphql';
 import type { Kysely, LogEvent, Migration } from 'kysely';
 import { authenticate, requireAuthenticationPlugin, type Authentication } from './authentication.js';
 import { serveSubgraphSubscriptions } from './subscriptions.js';
+import { clientAddressOf, trustedProxiesOf } from './client-address.js';
 import { requestIdOf, type RequestContext } from './context.js';
 import { formatErrorFor } from './errors.js';
 import { createGraphQLHttpServer, httpOperationsPlugin, listen, type Listening } from './http.js';
 import { createLogger, type Logger } from './logger.js';
+import { listSizeLimitPlugin, queryLimits, SUBGRAPH_QUERY_LIMITS } from './query-limits.js';
+import { forgetOldIdempotentRequests, idempotentMutationsPlugin } from './idempotency.js';
 import { requestLogPlugin } from './request-log.js';
+import { refusedTextPlugin } from './refused-text.js';
+import { databaseKeyStore, trustedKeysRoute } from './trusted-keys.js';
 import { vendorReportingDisabled } from './vendor-reporting.js';
 
 /** What a subgraph's resolvers receive: the request's identity, its silo's database and per-request loaders. */
@@ -34,6 +39,11 @@ export interface SubgraphContext<DB, Loaders> extends RequestContext {
   workflow: WorkflowConfig;
   /** The events this silo commits from now on, for its live subscriptions. */
   live: LiveEvents;
+  /**
+   * The address of the client behind the request, as the gateway forwards it (see `clientAddressOf`); null over
+   * graphql-ws, whose connections only the gateway opens.
+   */
+  clientAddress: string | null;
 }
 
 /** Subscribe messages are a query and a few variables; anything larger is refused (the socket closes, 1009). */
@@ -81,6 +91,11 @@ export interface SubgraphDefinition<DB, Loaders> {
     db: Kysely<DB>,
     authenticateRequest: (request: IncomingMessage) => Promise<Authentication>,
   ) => (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
+  /**
+   * Whether this silo's mutations take an Idempotency-Key (see `idempotentMutationsPlugin`); its migrations then
+   * create the `idempotent_requests` table.
+   */
+  idempotentMutations?: boolean;
   /** The consumers of the other silos' events that this silo runs. */
   consumers?: ConsumerDefinition<DB>[];
   jobs?: BackgroundJob<DB>[];
@@ -119,6 +134,13 @@ export interface StartOptions {
   /** Runs in each consumer's transaction before events are recorded as applied (tests inject faults here). */
   beforeAcknowledge?: (consumer: string, events: readonly FeedEvent[]) => void | Promise<void>;
 }
+
+/** Outcomes of idempotent mutations are kept a day; once an hour the older ones go. */
+const forgetOldIdempotentRequestsJob: BackgroundJob<unknown> = {
+  name: 'forgetOldIdempotentRequests',
+  intervalMs: () => 3_600_000,
+  run: (db) => forgetOldIdempotentRequests(db),
+};
 
 /** Runs a job every `intervalMs` until stopped; a failed run is logged and the next one comes as planned. */
 function startJob<DB>(job: BackgroundJob<DB>, db: Kysely<DB>, config: SubgraphConfig, logger: Logger) {
@@ -204,6 +226,8 @@ export async function startSubgraph<DB, Loaders>(
   options: StartOptions = {},
 ): Promise<RunningSubgraph<DB>> {
   const logger = createLogger(`medport-${definition.silo}`, config.logLevel);
+  // Before the database opens: a data folder whose secret file is unusable stops the start with nothing to undo.
+  const eventsSecret = eventsSecretOf(config);
   // Marks the async work of consumers, jobs and the feed, so that statement observers can tell it from requests.
   const background = new AsyncLocalStorage<true>();
   const onQuery = options.onQuery;
@@ -212,22 +236,53 @@ export async function startSubgraph<DB, Loaders>(
     ...(onQuery ? { onQuery: (event: LogEvent) => background.getStore() || onQuery(event) } : {}),
   });
 
+  // Silos other than the center keep the center's keys in their own database, so that they start and check tokens
+  // while the center is down, and publish that copy for a gateway that starts meanwhile.
+  const siloKeyStore = definition.tokenKeys ? null : databaseKeyStore(database.db);
+  // Reading and keeping the keys happens on the way into a request but is no part of it (statement observers skip it).
+  const keyStore = siloKeyStore && {
+    load: () => background.run(true, () => siloKeyStore.load()),
+    save: (keys: StoredKeys) => background.run(true, () => siloKeyStore.save(keys)),
+  };
   const verifier = createTokenVerifier({
-    keys: definition.tokenKeys?.(database.db) ?? remoteKeys(config.auth.jwksUrl),
+    keys: definition.tokenKeys?.(database.db) ?? remoteKeys(config.auth.jwksUrl, { store: keyStore!, maxKeyAgeMs: config.auth.keysMaxAgeMs }),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
-  const schema = buildSchemaOf(definition);
+  // Every FORBIDDEN refusal of this silo, over HTTP and over graphql-ws, is on its audit trail (see recordRefusalsOf).
+  const schema = recordRefusalsOf(buildSchemaOf(definition));
+  // The gateway is not the only way in: a port reached without it must not run what the gateway would refuse. As at
+  // the gateway, suggestions ("did you mean …") map out the schema, so production leaves them out.
+  const hideSuggestions = config.nodeEnv === 'production';
+  const limits = queryLimits(SUBGRAPH_QUERY_LIMITS, { hideSuggestions });
   const apollo = new ApolloServer<SubgraphContext<DB, Loaders>>({
     schema,
     includeStacktraceInErrorResponses: false,
-    formatError: formatErrorFor(logger),
+    formatError: formatErrorFor(logger, definition.silo),
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     plugins: [
       requireAuthenticationPlugin(definition.publicRootFields ?? []),
+      refusedTextPlugin<SubgraphContext<DB, Loaders>>(),
+      ...(limits.plugins as ApolloServerPlugin<SubgraphContext<DB, Loaders>>[]),
+      listSizeLimitPlugin<SubgraphContext<DB, Loaders>>(SUBGRAPH_QUERY_LIMITS.maxListItems),
       httpOperationsPlugin<SubgraphContext<DB, Loaders>>(),
       auditOperationNamePlugin(),
+      ...(definition.idempotentMutations ? [idempotentMutationsPlugin<SubgraphContext<DB, Loaders>, DB>({
+        db: database.db,
+        silo: definition.silo,
+        // Everything the mutation reads and writes joins the transaction that holds its key (on the embedded
+        // database, a single connection, anything else would wait for that transaction).
+        bindTo: (context, trx) => {
+          const operationName = context.audit.operationName;
+          context.db = trx;
+          context.loaders = definition.createLoaders(trx, context.viewer);
+          context.audit = createRequestAudit(trx, context.viewer, context.requestId);
+          context.audit.operationName = operationName;
+        },
+      })] : []),
       ...vendorReportingDisabled<SubgraphContext<DB, Loaders>>(),
-      requestLogPlugin(logger),
+      requestLogPlugin(logger, definition.silo),
     ],
   });
   await apollo.start();
@@ -235,11 +290,14 @@ export async function startSubgraph<DB, Loaders>(
   // The outbox feed wakes waiting consumers of other silos when any replica of this silo commits events.
   const outbox = new OutboxSignal();
   const stopListening = await database.listen(OUTBOX_CHANNEL, outbox.notify);
-  const feedRoute = eventFeedRoute(database.db, outbox, config.events.secret, { loopbackOnly: config.events.developmentSecret });
+  const feedRoute = eventFeedRoute(database.db, outbox, eventsSecret, { loopbackOnly: config.events.developmentSecret });
   const live = new LiveEvents(database.db, outbox, logger);
   const siloRoutes = definition.httpRoutes?.(database.db, (request) => authenticate(request, verifier));
-  const contextFor = (authentication: Authentication, requestId: string): SubgraphContext<DB, Loaders> => ({
+  const trustedKeys = keyStore ? trustedKeysRoute(keyStore) : null;
+  const trustedProxies = trustedProxiesOf(config.trustedProxies);
+  const contextFor = (authentication: Authentication, requestId: string, clientAddress: string | null): SubgraphContext<DB, Loaders> => ({
     requestId,
+    clientAddress,
     ...authentication,
     logger,
     db: database.db,
@@ -253,10 +311,13 @@ export async function startSubgraph<DB, Loaders>(
     apollo,
     logger,
     maxBodyBytes: 1_000_000,
+    silo: definition.silo,
     ready: () => database.ping(),
     extraRoutes: async (request, response) =>
-      (await background.run(true, () => feedRoute(request, response))) || (siloRoutes ? await siloRoutes(request, response) : false),
-    context: async (request) => contextFor(await authenticate(request, verifier), requestIdOf(request)),
+      (await background.run(true, () => feedRoute(request, response))) ||
+      (trustedKeys ? await background.run(true, () => trustedKeys(request, response)) : false) ||
+      (siloRoutes ? await siloRoutes(request, response) : false),
+    context: async (request) => contextFor(await authenticate(request, verifier), requestIdOf(request, eventsSecret), clientAddressOf(request, trustedProxies)),
   });
   // Silos whose schema has subscriptions serve them over graphql-ws on the same port and path.
   const subscriptions = schema.getSubscriptionType()
@@ -265,9 +326,16 @@ export async function startSubgraph<DB, Loaders>(
         schema,
         verifier,
         logger,
+        silo: definition.silo,
         maxPayloadBytes: SUBSCRIPTION_MAX_PAYLOAD_BYTES,
+        limits: {
+          validationRules: limits.validationRules,
+          maxTokens: SUBGRAPH_QUERY_LIMITS.maxTokens,
+          maxListItems: SUBGRAPH_QUERY_LIMITS.maxListItems,
+          hideSuggestions,
+        },
         contextFor: (viewer, requestId, operationName) => {
-          const context = contextFor({ viewer, authenticationError: null }, requestId);
+          const context = contextFor({ viewer, authenticationError: null }, requestId, null);
           context.audit.operationName = clientOperationName(operationName);
           return context;
         },
@@ -280,7 +348,7 @@ export async function startSubgraph<DB, Loaders>(
     background.run(true, () => startConsumer({
       definition: consumer,
       db: database.db,
-      feed: httpFeedSource(consumer.source, config.events.feeds[consumer.source], config.events.secret),
+      feed: httpFeedSource(consumer.source, config.events.feeds[consumer.source], eventsSecret),
       ping: () => database.ping(),
       logger,
       retry: config.events.retry,
@@ -288,7 +356,8 @@ export async function startSubgraph<DB, Loaders>(
       ...(options.beforeAcknowledge ? { beforeAcknowledge: (events: readonly FeedEvent[]) => options.beforeAcknowledge!(consumer.name, events) } : {}),
     })),
   );
-  const stopJobs = (definition.jobs ?? []).map((job) => background.run(true, () => startJob(job, database.db, config, logger)));
+  const jobs = [...(definition.jobs ?? []), ...(definition.idempotentMutations ? [forgetOldIdempotentRequestsJob as BackgroundJob<DB>] : [])];
+  const stopJobs = jobs.map((job) => background.run(true, () => startJob(job, database.db, config, logger)));
 
   return {
     ...listening,

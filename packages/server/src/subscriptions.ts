@@ -7,14 +7,19 @@ import { EventQueue, QueueOverflow } from '@medport/graphql';
 import {
   createSourceEventStream,
   execute,
+  getOperationAST,
   GraphQLError,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
+  type ValidationRule,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { siloUnavailableFor } from './errors.js';
 import type { Logger } from './logger.js';
+import { listSizeRefusal, parseWithinLimits, validateWithinLimits } from './query-limits.js';
+import { refusedTextOfOperation } from './refused-text.js';
 
 /** WebSocket close codes of MedPort's live connections (4400–4499 belong to the graphql-ws protocol). */
 export const CLOSE = {
@@ -115,6 +120,15 @@ export interface SubgraphSubscriptionOptions<TContext> {
   contextFor: (viewer: Viewer, requestId: string, operationName: string | null) => TContext;
   /** Largest message accepted from a client, in bytes. */
   maxPayloadBytes: number;
+  /** The silo this is: a subscription that fails because its database cannot be reached says so, naming it. */
+  silo: string;
+  /** The subgraph's query limits, as over HTTP (see SUBGRAPH_QUERY_LIMITS). */
+  limits: {
+    validationRules: readonly ValidationRule[];
+    maxTokens: number;
+    maxListItems: number;
+    hideSuggestions: boolean;
+  };
 }
 
 /** A live connection whose `connection_init` carried a valid access token. */
@@ -176,13 +190,29 @@ export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscripti
       schema: options.schema,
       onConnect: sessions.onConnect,
       onClose: sessions.onClose,
+      // The same query limits and refusal of text no silo can store as over HTTP, with the same codes, before the
+      // subscription starts.
+      onSubscribe: (_ctx, _id, payload) => {
+        const { limits } = options;
+        const document = parseWithinLimits(payload.query, limits.maxTokens);
+        if (Array.isArray(document)) return document;
+        const invalid = validateWithinLimits(options.schema, document, limits);
+        if (invalid.length > 0) return invalid;
+        const refused = refusedTextOfOperation(document, payload.variables);
+        if (refused) return [refused];
+        const variables = payload.variables ?? {};
+        const operation = getOperationAST(document, payload.operationName);
+        const tooManyItems = operation && listSizeRefusal(options.schema, document, operation, variables, limits.maxListItems);
+        if (tooManyItems) return [tooManyItems];
+        return { schema: options.schema, document, operationName: payload.operationName, variableValues: variables } satisfies ExecutionArgs;
+      },
       context: (ctx, _id, payload) => {
         const session = sessions.get(ctx)?.session;
         if (!session) throw new Error('Subscription on a connection without a verified token');
         return options.contextFor(session.viewer, randomUUID(), payload.operationName ?? null) as Record<string, unknown>;
       },
       subscribe: (args) =>
-        executeLive(args, () => options.contextFor((args.contextValue as { viewer: Viewer }).viewer, randomUUID(), args.operationName ?? null)),
+        executeLive(args, options.silo, () => options.contextFor((args.contextValue as { viewer: Viewer }).viewer, randomUUID(), args.operationName ?? null)),
       onError: (_ctx, _id, _payload, errors) => {
         for (const error of errors) if (!error.extensions?.code) logger.warn({ err: error.originalError ?? error }, 'subscription failed');
       },
@@ -199,29 +229,48 @@ export function serveSubgraphSubscriptions<TContext>(options: SubgraphSubscripti
   };
 }
 
+/** A result whose errors from a database that cannot be reached say so (SERVICE_UNAVAILABLE naming the silo). */
+function withUnavailableDatabase(result: ExecutionResult, silo: string): ExecutionResult {
+  if (!result.errors) return result;
+  return { ...result, errors: result.errors.map((error) => siloUnavailableFor(error, silo) ?? error) };
+}
+
 /**
  * graphql-js `subscribe`, except that each event executes with a context of its own (fresh loaders and audit), and
- * the iterator ends as soon as the subscriber leaves rather than at the next event.
+ * the iterator ends as soon as the subscriber leaves rather than at the next event. A subscription that cannot start,
+ * or cannot go on, because the silo's database cannot be reached is told so in a last result and ends: its subscriber
+ * subscribes again later, as after any outage.
  */
-async function executeLive(args: ExecutionArgs, freshContext: () => unknown): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+async function executeLive(
+  args: ExecutionArgs,
+  silo: string,
+  freshContext: () => unknown,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in stream)) return stream;
+  if (!(Symbol.asyncIterator in stream)) return withUnavailableDatabase(stream, silo);
   const source = stream as AsyncIterableIterator<LiveDelivery<unknown>>;
+  let ended = false;
   const iterator: AsyncIterableIterator<ExecutionResult> = {
     async next() {
+      if (ended) return { value: undefined, done: true };
       try {
         const next = await source.next();
         if (next.done) return { value: undefined, done: true };
-        const result = await execute({ ...args, rootValue: next.value, contextValue: freshContext() });
+        const result = withUnavailableDatabase(await execute({ ...args, rootValue: next.value, contextValue: freshContext() }), silo);
         return { value: { ...result, extensions: { ...result.extensions, cursor: next.value.cursor } }, done: false };
       } catch (error) {
         if (error instanceof QueueOverflow) {
           return { value: { errors: [new GraphQLError(error.message, { extensions: { code: 'SUBSCRIBER_TOO_SLOW' } })] }, done: false };
         }
-        throw error;
+        const unavailable = siloUnavailableFor(error, silo);
+        if (!unavailable) throw error;
+        ended = true;
+        await source.return?.();
+        return { value: { errors: [unavailable] }, done: false };
       }
     },
     return: async () => {
+      ended = true;
       await source.return?.();
       return { value: undefined, done: true };
     },

@@ -291,7 +291,8 @@ describe('availableTrips', () => {
     const copy = (await tripState(db(), soonest)).trip!;
     expect(first.data!.availableTrips.nodes[0]).toEqual({
       id: soonest,
-      trip: { id: soonest },
+      // Offered, not yet served: the agency may not see the hospital's trip, so it is not referred to it.
+      trip: null,
       hospital: { id: payload.hospitalId },
       origin: { id: copy.origin_facility_id },
       destination: { id: copy.destination_facility_id },

@@ -132,7 +132,7 @@ describe('tenant isolation in the ems silo', () => {
       `query ($other: ID!, $own: ID!) {
         other: agency(id: $other) { id name units(includeInactive: true) { nodes { id } } serviceAreas { id } routes { id } }
         own: agency(id: $own) { id name units { nodes { id } } serviceAreas { id } routes { id } }
-        agencies(first: 50) { nodes { id units(first: 50) { nodes { id agency { id } } } } }
+        agencies(first: 10) { nodes { id units(first: 40) { nodes { id agency { id } } } } }
       }`,
       { other: agency1.id, own: agency2.id },
     );
@@ -159,8 +159,8 @@ describe('tenant isolation in the ems silo', () => {
       `query Probe($own: ID!, $other: ID!, $agency: ID!) {
         mine: unit(id: $own) { ...UnitFields }
         theirs: unit(id: $other) { ...UnitFields }
-        list: units(first: 100, filter: { includeInactive: true }) { nodes { ...UnitFields } }
-        viaAgency: agency(id: $agency) { ... on Agency { units(first: 100) { ...UnitList } } }
+        list: units(first: 40, filter: { includeInactive: true }) { nodes { ...UnitFields } }
+        viaAgency: agency(id: $agency) { ... on Agency { units(first: 40) { ...UnitList } } }
       }
       fragment UnitList on UnitConnection { nodes { ...UnitFields } }
       fragment UnitFields on Unit { id agency { id } }`,

@@ -22,7 +22,7 @@ import type { GraphQLError } from 'graphql';
 export const SIGN_IN_LIMITS = {
   passwordChecks: {
     slots: Math.min(4, Math.max(1, Math.floor(availableParallelism() / 2))),
-    queuedPerSlot: 8,
+    queuedPerSlot: 32,
     maxWaitMs: 5_000,
     busyRetryAfterSeconds: 2,
   },
