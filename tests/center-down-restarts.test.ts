@@ -1,8 +1,8 @@
-import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
+import type { RunningGateway } from '@medport/gateway';
 import { postGraphQL } from '@medport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from './support/eventually.js';
-import { gatewaySecretEnvironment, startStack, type Stack } from './support/stack.js';
+import { startStack, type Stack } from './support/stack.js';
 
 // The center signs access tokens and publishes their keys. While it is down, a gateway or a silo that restarts must
 // still check tokens, with the keys it last knew: the other silos keep them in their databases and publish them.
@@ -39,18 +39,7 @@ describe('services restarted while the center is down', () => {
     await stack.stopSubgraph('ems');
     await stack.restartSubgraph('hospital');
     await stack.restartSubgraph('ems');
-    restartedGateway = await startGateway(
-      loadGatewayConfig({
-        AUTH_JWKS_URL: stack.subgraphs.center.url.replace('/graphql', '/.well-known/jwks.json'),
-        ...gatewaySecretEnvironment(stack.databases.center.env),
-        HOST: '127.0.0.1',
-        GATEWAY_PORT: '0',
-        LOG_LEVEL: 'silent',
-        HOSPITAL_URL: stack.subgraphs.hospital.url,
-        EMS_URL: stack.subgraphs.ems.url,
-        CENTER_URL: stack.subgraphs.center.url,
-      }),
-    );
+    restartedGateway = await stack.startGateway();
 
     const board: any = await postGraphQL(restartedGateway.url, TRIP_BOARD, {}, coordinator);
     expect(board.data.transportRequests.nodes.length).toBeGreaterThan(0);

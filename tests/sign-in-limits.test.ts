@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { demo } from '@medport/domain';
-import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
+import type { RunningGateway } from '@medport/gateway';
 import type { GraphQLResponse } from '@medport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './support/stack.js';
@@ -11,20 +11,7 @@ let behindProxy: RunningGateway;
 
 beforeAll(async () => {
   stack = await startStack();
-  behindProxy = await startGateway(
-    loadGatewayConfig({
-      // Whatever the stack's gateway is given to find the silos' data folder, this one is too.
-      ...stack.databases.center.env,
-      AUTH_JWKS_URL: stack.subgraphs.center.url.replace('/graphql', '/.well-known/jwks.json'),
-      HOST: '127.0.0.1',
-      GATEWAY_PORT: '0',
-      LOG_LEVEL: 'silent',
-      HOSPITAL_URL: stack.subgraphs.hospital.url,
-      EMS_URL: stack.subgraphs.ems.url,
-      CENTER_URL: stack.subgraphs.center.url,
-      TRUSTED_PROXIES: '127.0.0.1',
-    }),
-  );
+  behindProxy = await stack.startGateway({ TRUSTED_PROXIES: '127.0.0.1' });
 }, 180_000);
 
 afterAll(async () => {

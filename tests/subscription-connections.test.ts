@@ -1,6 +1,6 @@
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, signAccessToken, type JWK, type SigningKey } from '@medport/auth';
 import { demo } from '@medport/domain';
-import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
+import type { RunningGateway } from '@medport/gateway';
 import { openLiveConnection, startTestIssuer, type Closed, type LiveConnection, type LiveSubscription } from '@medport/testing';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,21 +21,9 @@ const network = demo.buildDemoNetwork();
 const hospital2 = network.hospitals[1]!;
 const COORDINATOR = 'coordinator@hospital-1.demo';
 
-const gatewayEnv = (extra: Record<string, string> = {}) =>
-  loadGatewayConfig({
-    AUTH_JWKS_URL: stack.subgraphs.center.url.replace('/graphql', '/.well-known/jwks.json'),
-    HOST: '127.0.0.1',
-    GATEWAY_PORT: '0',
-    LOG_LEVEL: 'silent',
-    HOSPITAL_URL: stack.subgraphs.hospital.url,
-    EMS_URL: stack.subgraphs.ems.url,
-    CENTER_URL: stack.subgraphs.center.url,
-    ...extra,
-  });
-
 beforeAll(async () => {
   stack = await startStack();
-  limited = await startGateway(gatewayEnv({ SUBSCRIPTIONS_PER_CONNECTION: '2', SUBSCRIPTION_INIT_TIMEOUT_MS: '300' }));
+  limited = await stack.startGateway({ SUBSCRIPTIONS_PER_CONNECTION: '2', SUBSCRIPTION_INIT_TIMEOUT_MS: '300' });
 });
 
 afterAll(async () => {
@@ -327,7 +315,7 @@ describe('refused operations', () => {
 
 describe('gateway shutdown', () => {
   it('closes its subscribers with 1001 when the gateway stops', async () => {
-    const leaving = await startGateway(gatewayEnv());
+    const leaving = await stack.startGateway();
     let stopped = false;
     try {
       const connection = connect(leaving.url, await stack.tokenFor(COORDINATOR));

@@ -1,8 +1,8 @@
 import { demo } from '@medport/domain';
-import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
+import type { RunningGateway } from '@medport/gateway';
 import { errorCodes, postGraphQL } from '@medport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './support/stack.js';
+import { startGatewayInFront, startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
 /** Sends an operation through the gateway as the center admin. */
@@ -295,17 +295,9 @@ describe('the gateway in production', () => {
   let production: RunningGateway;
 
   beforeAll(async () => {
-    production = await startGateway(
-      loadGatewayConfig({
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        GATEWAY_PORT: '0',
-        LOG_LEVEL: 'silent',
-        HOSPITAL_URL: stack.subgraphs.hospital.url,
-        EMS_URL: stack.subgraphs.ems.url,
-        CENTER_URL: stack.subgraphs.center.url,
-        AUTH_JWKS_URL: stack.subgraphs.center.url.replace('/graphql', '/.well-known/jwks.json'),
-      }),
+    production = await startGatewayInFront(
+      { hospital: stack.subgraphs.hospital.url, ems: stack.subgraphs.ems.url, center: stack.subgraphs.center.url },
+      { NODE_ENV: 'production' },
     );
   });
 

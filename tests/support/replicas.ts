@@ -1,9 +1,9 @@
 import { loadSubgraphConfig } from '@medport/config';
 import { emsSubgraph } from '@medport/ems';
-import { loadGatewayConfig, startGateway, type RunningGateway } from '@medport/gateway';
+import type { RunningGateway } from '@medport/gateway';
 import { hospitalSubgraph } from '@medport/hospital';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '@medport/server';
-import { gatewaySecretEnvironment, type Stack } from './stack.js';
+import { gatewaySecretEnvironment, startGatewayInFront, type Stack } from './stack.js';
 
 type ReplicatedSilo = 'hospital' | 'ems';
 
@@ -48,17 +48,9 @@ export async function startReplicas(stack: Stack, env: Record<string, string> = 
   };
   try {
     await Promise.all([launch('hospital'), launch('ems')]);
-    started.gateway = await startGateway(
-      loadGatewayConfig({
-        AUTH_JWKS_URL: shared.AUTH_JWKS_URL,
-        ...gatewaySecretEnvironment(stack.databases.hospital.env, shared),
-        HOST: '127.0.0.1',
-        GATEWAY_PORT: '0',
-        LOG_LEVEL: 'silent',
-        HOSPITAL_URL: started.hospital!.url,
-        EMS_URL: started.ems!.url,
-        CENTER_URL: center,
-      }),
+    started.gateway = await startGatewayInFront(
+      { hospital: started.hospital!.url, ems: started.ems!.url, center },
+      gatewaySecretEnvironment(stack.databases.hospital.env, shared),
     );
   } catch (error) {
     await Promise.allSettled([started.gateway?.stop(), started.hospital?.stop(), started.ems?.stop()]);

@@ -40,6 +40,11 @@ export interface Stack {
   as(email?: string): Promise<Record<string, string>>;
   /** Stops one subgraph (its database stays), to show how the rest behaves without it. */
   stopSubgraph(silo: Silo): Promise<void>;
+  /**
+   * Another gateway in front of the stack's subgraphs, configured as the stack's own (its secret included) plus
+   * `env`: a restarted gateway, or one with other settings. The caller stops it before the stack.
+   */
+  startGateway(env?: Record<string, string>): Promise<RunningGateway>;
   /** Starts a stopped subgraph again on its port and database, as a restarted process would. */
   restartSubgraph(silo: Silo): Promise<void>;
   stop(): Promise<void>;
@@ -80,6 +85,23 @@ const embeddedDatabase = (dataDir: string): TestDatabase => ({
   drop: async () => {},
 });
 
+/** A gateway in front of these subgraphs on a free port of loopback, quiet, with `env` on top. */
+export function startGatewayInFront(urls: Record<Silo, string>, env: Record<string, string> = {}): Promise<RunningGateway> {
+  return startGateway(
+    loadGatewayConfig({
+      // The center signs access tokens; the gateway verifies them with the keys it publishes.
+      AUTH_JWKS_URL: urls.center.replace('/graphql', '/.well-known/jwks.json'),
+      HOST: '127.0.0.1',
+      GATEWAY_PORT: '0',
+      LOG_LEVEL: 'silent',
+      HOSPITAL_URL: urls.hospital,
+      EMS_URL: urls.ems,
+      CENTER_URL: urls.center,
+      ...env,
+    }),
+  );
+}
+
 /** What a gateway needs to find the secret of silos started with `siloEnv`: their EVENTS_SECRET, or their data folder. */
 export function gatewaySecretEnvironment(...siloEnv: Record<string, string | undefined>[]): Record<string, string> {
   const merged = Object.assign({}, ...siloEnv) as Record<string, string | undefined>;
@@ -105,6 +127,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     EVENT_POLL_WAIT_MS: '5000',
     ...options.env,
   };
+  // The silos' secret, found where they find it: the gateway signs the request ids it forwards with it.
+  const gatewayEnv = () => gatewaySecretEnvironment(databases.center.env, shared);
   const launch = async (silo: Silo) => {
     const config = loadSubgraphConfig(silo, ports[silo], { ...databases[silo].env, ...shared, [`${silo.toUpperCase()}_PORT`]: String(ports[silo]) });
     subgraphs[silo] = await startSubgraph(DEFINITIONS[silo], config, { onQuery: statements[silo].record });
@@ -120,20 +144,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await options.prepare?.(databases);
     await launch('center');
     await Promise.all([launch('hospital'), launch('ems')]);
-    const auth = { AUTH_JWKS_URL: shared.AUTH_JWKS_URL };
-    gateway = await startGateway(
-      loadGatewayConfig({
-        ...auth,
-        // The silos' secret, found where they find it: the gateway signs the request ids it forwards with it.
-        ...gatewaySecretEnvironment(databases.center.env, shared),
-        HOST: '127.0.0.1',
-        GATEWAY_PORT: '0',
-        LOG_LEVEL: 'silent',
-        HOSPITAL_URL: subgraphs.hospital.url,
-        EMS_URL: subgraphs.ems.url,
-        CENTER_URL: subgraphs.center.url,
-      }),
-    );
+    gateway = await startGatewayInFront(urls, gatewayEnv());
   } catch (error) {
     // Leave no server running and no database behind when a part fails to start.
     await Promise.allSettled(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
@@ -169,6 +180,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     tokenFor,
     as: async (email = 'admin@center.demo') => bearer(await tokenFor(email)),
     stopSubgraph,
+    startGateway: (env = {}) => startGatewayInFront(urls, { ...gatewayEnv(), ...env }),
     async restartSubgraph(silo: Silo) {
       if (!stopped.has(silo)) return;
       await launch(silo);

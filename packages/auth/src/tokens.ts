@@ -173,6 +173,8 @@ function relayedKeys(body: unknown): StoredKeys | null {
   return { jwks: { keys: keys as JWK[] }, readAt: at };
 }
 
+const NO_KEYS_YET = 'Access tokens cannot be checked right now; try again shortly.';
+
 function keysUnavailable(message: string, error?: unknown): GraphQLError {
   return new GraphQLError(message, {
     extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
@@ -237,7 +239,7 @@ export function remoteKeys(jwksUrl: string, options: RemoteKeysOptions = {}): JW
     })());
 
   const usable = () => {
-    if (!known) throw keysUnavailable('Access tokens cannot be checked right now; try again shortly.');
+    if (!known) throw keysUnavailable(NO_KEYS_YET);
     if (Date.now() - known.readAt.getTime() > maxKeyAgeMs) {
       throw keysUnavailable('The signing keys this service holds are too old to trust and the center cannot be reached; try again shortly.');
     }
@@ -251,7 +253,7 @@ export function remoteKeys(jwksUrl: string, options: RemoteKeysOptions = {}): JW
     if (due && (!known || Date.now() - failedAt > cooldownMs)) {
       // Stale keys beat no keys: a center that is down must not take the other silos down with it.
       await read().catch((error: unknown) => {
-        if (!known) throw keysUnavailable('Access tokens cannot be checked right now; try again shortly.', error);
+        if (!known) throw keysUnavailable(NO_KEYS_YET, error);
       });
     }
     try {
