@@ -38,9 +38,11 @@ export interface AccessTokenOptions {
 }
 
 /** Signs a short-lived access token carrying the account, its role and its tenant. */
-export async function signAccessToken(key: SigningKey, viewer: Viewer, options: AccessTokenOptions): Promise<string> {
+export async function signAccessToken(key: SigningKey, viewer: Viewer, options: AccessTokenOptions & { sessionId?: string }): Promise<string> {
   return new SignJWT({
     role: viewer.role,
+    // The session the token belongs to, so that signing out ends its access tokens too (see TokenVerifierOptions).
+    ...(options.sessionId ? { sid: options.sessionId } : {}),
     ...(viewer.hospitalId ? { hospital_id: viewer.hospitalId } : {}),
     ...(viewer.agencyId ? { agency_id: viewer.agencyId } : {}),
   })
@@ -76,6 +78,18 @@ export interface TokenVerifierOptions {
   keys: JWTVerifyGetKey;
   issuer: string;
   audience: string;
+  /**
+   * Whether a token was revoked before it expires (its account deactivated, its session ended): such a token is
+   * refused like an expired one.
+   */
+  isRevoked?: (token: RevocableToken) => boolean;
+}
+
+/** What decides whether a token was revoked: whose it is, of which session, and when it was issued (seconds). */
+export interface RevocableToken {
+  userId: string;
+  sessionId: string | null;
+  issuedAt: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -105,7 +119,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           requiredClaims: ['sub', 'exp', 'iat'],
           typ: 'at+jwt',
         });
-        return { viewer: viewerOf(payload), expiresAt: new Date(payload.exp! * 1000) };
+        const viewer = viewerOf(payload);
+        const sessionId = typeof payload.sid === 'string' ? payload.sid : null;
+        if (options.isRevoked?.({ userId: viewer.userId, sessionId, issuedAt: payload.iat! })) throw unauthenticated('The access token has been revoked.');
+        return { viewer, expiresAt: new Date(payload.exp! * 1000) };
       } catch (error) {
         if (error instanceof GraphQLError) throw error;
         if (error instanceof errors.JWTExpired) throw unauthenticated('The access token has expired.');

@@ -151,6 +151,16 @@ export interface EventContracts {
     changedById: string | null;
     changedAt: string;
   };
+  /**
+   * center: access tokens stopped being valid before they expire: every token of the account issued up to
+   * `revokedAt` (it was deactivated; `sessionId` null), or those of one session (signed out, or its refresh token
+   * was presented twice). Every silo refuses them from then on.
+   */
+  AccessRevoked: {
+    userId: string;
+    sessionId: string | null;
+    revokedAt: string;
+  };
   /** center: a feature toggle was switched or retargeted; the silos that honour it keep the latest by `changedAt`. */
   FeatureToggleChanged: {
     name: string;
@@ -187,6 +197,7 @@ export const EVENT_TYPES = [
   'ServiceStatusChanged',
   'SystemSettingChanged',
   'FeatureToggleChanged',
+  'AccessRevoked',
 ] as const satisfies readonly EventType[];
 
 /** The silo whose outbox each event type is written to. */
@@ -202,6 +213,7 @@ export const EVENT_PRODUCER = {
   ServiceStatusChanged: 'center',
   SystemSettingChanged: 'center',
   FeatureToggleChanged: 'center',
+  AccessRevoked: 'center',
 } as const satisfies Record<EventType, 'hospital' | 'ems' | 'center'>;
 
 /**

@@ -13,3 +13,4 @@ export * from './vendor-reporting.js';
 export * from './trusted-keys.js';
 export * from './refused-text.js';
 export * from './idempotency.js';
+export * from './revocations.js';

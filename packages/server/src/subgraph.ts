@@ -24,6 +24,7 @@ import { listSizeLimitPlugin, queryLimits, SUBGRAPH_QUERY_LIMITS } from './query
 import { forgetOldIdempotentRequests, idempotentMutationsPlugin } from './idempotency.js';
 import { requestLogPlugin } from './request-log.js';
 import { refusedTextPlugin } from './refused-text.js';
+import { recordRevocation, RevocationList } from './revocations.js';
 import { databaseKeyStore, trustedKeysRoute } from './trusted-keys.js';
 import { vendorReportingDisabled } from './vendor-reporting.js';
 
@@ -244,10 +245,14 @@ export async function startSubgraph<DB, Loaders>(
     load: () => background.run(true, () => siloKeyStore.load()),
     save: (keys: StoredKeys) => background.run(true, () => siloKeyStore.save(keys)),
   };
+  // Tokens revoked before they expire (deactivated accounts, ended sessions), as the center announced them.
+  const revocations = new RevocationList(database as DatabaseHandle<unknown>, (work) => background.run(true, work));
+  await revocations.start();
   const verifier = createTokenVerifier({
     keys: definition.tokenKeys?.(database.db) ?? remoteKeys(config.auth.jwksUrl, { store: keyStore!, maxKeyAgeMs: config.auth.keysMaxAgeMs }),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
+    isRevoked: revocations.isRevoked,
   });
   // Every FORBIDDEN refusal of this silo, over HTTP and over graphql-ws, is on its audit trail (see recordRefusalsOf).
   const schema = recordRefusalsOf(buildSchemaOf(definition));
@@ -346,7 +351,11 @@ export async function startSubgraph<DB, Loaders>(
 
   const consumers: RunningConsumer[] = (definition.consumers ?? []).map((consumer) =>
     background.run(true, () => startConsumer({
-      definition: consumer,
+      // Every silo keeps the center's revocations, whatever else it applies of the center's events.
+      definition:
+        consumer.source === 'center'
+          ? { ...consumer, handlers: { ...consumer.handlers, AccessRevoked: (trx, event) => recordRevocation(trx, event.payload) } }
+          : consumer,
       db: database.db,
       feed: httpFeedSource(consumer.source, config.events.feeds[consumer.source], eventsSecret),
       ping: () => database.ping(),
@@ -372,6 +381,7 @@ export async function startSubgraph<DB, Loaders>(
       await Promise.all([...consumers.map((consumer) => consumer.stop()), ...stopJobs.map((stop) => stop())]);
       await listening.close();
       await apollo.stop();
+      await revocations.stop();
       await stopListening();
       await database.close();
     },

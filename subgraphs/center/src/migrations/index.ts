@@ -7,6 +7,7 @@ import * as events from './0005_events.js';
 import * as registrationsAndTripFacts from './0006_registrations_and_trip_facts.js';
 import * as tripRollups from './0007_trip_rollups.js';
 import * as signInAttemptClients from './0008_sign_in_attempt_clients.js';
+import * as revokedAccess from './0009_revoked_access.js';
 
 /** The center silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_registrations_and_trip_facts': registrationsAndTripFacts,
   '0007_trip_rollups': tripRollups,
   '0008_sign_in_attempt_clients': signInAttemptClients,
+  '0009_revoked_access': revokedAccess,
 };

@@ -8,6 +8,7 @@ import * as agencyStatusChangedAt from './0006_agency_status_changed_at.js';
 import * as featureToggles from './0007_feature_toggles.js';
 import * as trustedSigningKeys from './0008_trusted_signing_keys.js';
 import * as idempotentRequests from './0009_idempotent_requests.js';
+import * as revokedAccess from './0010_revoked_access.js';
 
 /** The ems silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_feature_toggles': featureToggles,
   '0008_trusted_signing_keys': trustedSigningKeys,
   '0009_idempotent_requests': idempotentRequests,
+  '0010_revoked_access': revokedAccess,
 };

@@ -8,6 +8,7 @@ import * as networkSettings from './0006_network_settings.js';
 import * as facilityTripIndexes from './0007_facility_trip_indexes.js';
 import * as trustedSigningKeys from './0008_trusted_signing_keys.js';
 import * as idempotentRequests from './0009_idempotent_requests.js';
+import * as revokedAccess from './0010_revoked_access.js';
 
 /** The hospital silo's migrations, in order. Append; never edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_facility_trip_indexes': facilityTripIndexes,
   '0008_trusted_signing_keys': trustedSigningKeys,
   '0009_idempotent_requests': idempotentRequests,
+  '0010_revoked_access': revokedAccess,
 };

@@ -19,6 +19,7 @@ import {
   revokeRefreshTokenFamilyOfHash,
 } from './auth.repository.js';
 import { ACCESS_TOKEN_TTL_SECONDS, activeSigningKey, rotateSigningKey } from './keys.js';
+import { revokeAccess } from './revocations.js';
 import { admitClientAttempt, clientKeyOf, signInClientHash, withPasswordCheckSlot } from './sign-in-limits.js';
 import { admitSignInAttempt, clearSignInFailures, signInAttemptKey } from './sign-in-throttle.js';
 
@@ -82,7 +83,7 @@ async function issueTokens(
   const accessToken = await signAccessToken(
     key,
     viewerOf(user),
-    { issuer: context.auth.issuer, audience: context.auth.audience, ttlSeconds: ACCESS_TOKEN_TTL_SECONDS },
+    { issuer: context.auth.issuer, audience: context.auth.audience, ttlSeconds: ACCESS_TOKEN_TTL_SECONDS, sessionId: familyId },
   );
   // The token's own exp claim, so the two can never disagree by a rounded second.
   return { accessToken, refreshToken, accessTokenExpiresAt: new Date(decodeJwt(accessToken).exp! * 1000), user };
@@ -204,6 +205,7 @@ export async function refreshSession(context: CenterContext, presented: string):
       // Committed together with the refusal below, which is thrown only after the transaction. The one who
       // presented the token is unknown (the owner or a thief), so the row names the account, not an actor.
       await revokeRefreshTokenFamily(trx, token.family_id);
+      await revokeAccess(trx, token.user_id, token.family_id);
       await context.audit.append(
         { action: AuditAction.REFRESH_TOKEN_REUSE, entityType: 'User', entityId: token.user_id, outcome: 'DENIED', details: { familyId: token.family_id } },
         { executor: trx },
@@ -236,6 +238,7 @@ export async function refreshSession(context: CenterContext, presented: string):
 export async function logout(context: CenterContext, presented: string): Promise<true> {
   await context.db.transaction().execute(async (trx) => {
     const ended = REFRESH_TOKEN.test(presented) ? await revokeRefreshTokenFamilyOfHash(trx, hashRefreshToken(presented)) : undefined;
+    if (ended) await revokeAccess(trx, ended.user_id, ended.family_id);
     await context.audit.append(
       {
         action: AuditAction.LOGOUT,

@@ -5,6 +5,7 @@ import { badInput, conflict, isId, notFound, parsePage, requireText, toConnectio
 import { AuditAction } from '../../audit.js';
 import type { CenterContext } from '../../context.js';
 import { revokeRefreshTokensOfUser } from '../auth/auth.repository.js';
+import { revokeAccess } from '../auth/revocations.js';
 import { findRegistrationByAgencyId } from '../service-registry/service-registry.repository.js';
 import { requireEmail } from './email.js';
 import { withPasswordCheckSlot } from '../auth/sign-in-limits.js';
@@ -140,8 +141,11 @@ export function setUserActive(context: CenterContext, id: string, isActive: bool
         const user = await updateUserActive(trx, id, isActive);
         if (!user) throw notFound('User', id);
         // A deactivated account's sessions end now and for good: reactivating it later does not revive a refresh
-        // token someone may have kept. Its access tokens run out within their 15 minutes.
-        if (!isActive) await revokeRefreshTokensOfUser(trx, user.id);
+        // token someone may have kept. Its access tokens are refused from now on, in every silo within seconds.
+        if (!isActive) {
+          await revokeRefreshTokensOfUser(trx, user.id);
+          await revokeAccess(trx, user.id, null);
+        }
         return user;
       },
       (user) => user.id,
