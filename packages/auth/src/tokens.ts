@@ -85,11 +85,10 @@ export interface TokenVerifierOptions {
   isRevoked?: (token: RevocableToken) => boolean;
 }
 
-/** What decides whether a token was revoked: whose it is, of which session, and when it was issued (seconds). */
+/** What decides whether a token was revoked: its session (tokens issued before sessions were named have none). */
 export interface RevocableToken {
   userId: string;
   sessionId: string | null;
-  issuedAt: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -121,7 +120,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         });
         const viewer = viewerOf(payload);
         const sessionId = typeof payload.sid === 'string' ? payload.sid : null;
-        if (options.isRevoked?.({ userId: viewer.userId, sessionId, issuedAt: payload.iat! })) throw unauthenticated('The access token has been revoked.');
+        if (options.isRevoked?.({ userId: viewer.userId, sessionId })) throw unauthenticated('The access token has been revoked.');
         return { viewer, expiresAt: new Date(payload.exp! * 1000) };
       } catch (error) {
         if (error instanceof GraphQLError) throw error;

@@ -152,13 +152,12 @@ export interface EventContracts {
     changedAt: string;
   };
   /**
-   * center: access tokens stopped being valid before they expire: every token of the account issued up to
-   * `revokedAt` (it was deactivated; `sessionId` null), or those of one session (signed out, or its refresh token
-   * was presented twice). Every silo refuses them from then on.
+   * center: a session's access tokens stopped being valid before they expire (it was signed out, its refresh token
+   * presented twice, or its account deactivated). Every silo refuses tokens naming it (`sid`) from then on.
    */
   AccessRevoked: {
     userId: string;
-    sessionId: string | null;
+    sessionId: string;
     revokedAt: string;
   };
   /** center: a feature toggle was switched or retargeted; the silos that honour it keep the latest by `changedAt`. */

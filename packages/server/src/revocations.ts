@@ -16,7 +16,7 @@ const REREAD_EVERY_MS = 5_000;
 
 interface RevokedAccessTable {
   user_id: string;
-  session_id: string | null;
+  session_id: string;
   revoked_at: Date;
 }
 
@@ -28,7 +28,7 @@ export async function createRevokedAccessTable(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('revoked_access')
     .addColumn('user_id', 'uuid', (col) => col.notNull())
-    .addColumn('session_id', 'uuid')
+    .addColumn('session_id', 'uuid', (col) => col.notNull())
     .addColumn('revoked_at', 'timestamptz', (col) => col.notNull())
     .execute();
   await db.schema.createIndex('revoked_access_time_idx').on('revoked_access').column('revoked_at').execute();
@@ -53,11 +53,11 @@ export async function recordRevocation(anyTrx: Transaction<any>, revocation: Eve
 }
 
 /**
- * The revocations of the last hour, in memory, so that checking a token costs no query: read at start, again on
- * every NOTIFY of `REVOCATIONS_CHANNEL`, and every few seconds in case a notification was missed.
+ * The sessions revoked in the last hour, in memory, so that checking a token costs no query: read at start, again
+ * on every NOTIFY of `REVOCATIONS_CHANNEL`, and every few seconds in case a notification was missed. A session, not
+ * a time: an account deactivated and reactivated within one second signs in again with a new session that works.
  */
 export class RevocationList {
-  private accountsRevokedUpTo = new Map<string, number>();
   private sessions = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | null = null;
@@ -78,12 +78,8 @@ export class RevocationList {
     tick();
   }
 
-  /** Whether a token was revoked: its session ended, or its account's tokens issued up to a time were. */
-  isRevoked = (token: RevocableToken): boolean => {
-    if (token.sessionId !== null && this.sessions.has(token.sessionId.toLowerCase())) return true;
-    const upTo = this.accountsRevokedUpTo.get(token.userId.toLowerCase());
-    return upTo !== undefined && token.issuedAt <= upTo;
-  };
+  /** Whether a token's session was revoked. */
+  isRevoked = (token: RevocableToken): boolean => token.sessionId !== null && this.sessions.has(token.sessionId.toLowerCase());
 
   private read(): Promise<void> {
     return (this.reading ??= this.inBackground(async () => {
@@ -91,21 +87,11 @@ export class RevocationList {
         const db = this.database.db as unknown as Kysely<RevocationsDatabase>;
         const rows = await db
           .selectFrom('revoked_access')
-          .select(['user_id', 'session_id', 'revoked_at'])
+          .select('session_id')
           .where('revoked_at', '>', sql<Date>`now() - make_interval(secs => ${REMEMBERED_FOR_SECONDS})`)
           .modifyEnd(label('listRecentRevocations'))
           .execute();
-        const accounts = new Map<string, number>();
-        const sessions = new Set<string>();
-        for (const row of rows) {
-          if (row.session_id) sessions.add(row.session_id.toLowerCase());
-          else {
-            const account = row.user_id.toLowerCase();
-            accounts.set(account, Math.max(accounts.get(account) ?? 0, Math.floor(new Date(row.revoked_at).getTime() / 1000)));
-          }
-        }
-        this.accountsRevokedUpTo = accounts;
-        this.sessions = sessions;
+        this.sessions = new Set(rows.map((row) => row.session_id.toLowerCase()));
       } finally {
         this.reading = null;
       }

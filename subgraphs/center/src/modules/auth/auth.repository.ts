@@ -99,14 +99,17 @@ export async function revokeRefreshTokenFamily(db: Executor<CenterDatabase>, fam
 }
 
 /** Revokes every session of an account (all its refresh-token families), e.g. when the account is deactivated. */
-export async function revokeRefreshTokensOfUser(db: Executor<CenterDatabase>, userId: string): Promise<void> {
-  await db
+export async function revokeRefreshTokensOfUser(db: Executor<CenterDatabase>, userId: string): Promise<string[]> {
+  const revoked = await db
     .updateTable('refresh_tokens')
     .set({ revoked_at: sql<Date>`now()` })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
+    .returning('family_id')
     .modifyEnd(label('revokeRefreshTokensOfUser'))
     .execute();
+  // The sessions that were still open: each ends its access tokens too.
+  return [...new Set(revoked.map((row) => row.family_id))];
 }
 
 /**

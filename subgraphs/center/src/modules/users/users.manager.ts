@@ -143,8 +143,7 @@ export function setUserActive(context: CenterContext, id: string, isActive: bool
         // A deactivated account's sessions end now and for good: reactivating it later does not revive a refresh
         // token someone may have kept. Its access tokens are refused from now on, in every silo within seconds.
         if (!isActive) {
-          await revokeRefreshTokensOfUser(trx, user.id);
-          await revokeAccess(trx, user.id, null);
+          for (const session of await revokeRefreshTokensOfUser(trx, user.id)) await revokeAccess(trx, user.id, session);
         }
         return user;
       },
